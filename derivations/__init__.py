@@ -1,0 +1,12 @@
+"""The mathematics: update rules and checked derivations, in SymPy only.
+
+Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``.
+"""
+from .core import Derivation, DerivationResult, Step, StepResult, check_step
+from .registry import DERIVATIONS, RULES, derivation, derivations_matching, rule
+from .rule import ConventionAxis, Hyperparameter, Rule
+
+__all__ = [
+    "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "Hyperparameter", "RULES", "Rule",
+    "Step", "StepResult", "check_step", "derivation", "derivations_matching", "rule",
+]
