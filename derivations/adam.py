@@ -81,6 +81,7 @@ RULE = Rule(
     ),
     build=_build,
     source=SOURCE,
+    nonnegative_state=("v", "vmax"),
 )
 
 # --- derivations -------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class Rule:
     axes: tuple[ConventionAxis, ...]
     build: Callable[[dict], Assignments]
     source: str
+    nonnegative_state: tuple[str, ...] = ()  # state that is ≥ 0 by construction (e.g. Adam's v)
 
     # --- conventions -------------------------------------------------------------------
     def conventions(self, **chosen) -> dict:

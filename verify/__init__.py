@@ -1,0 +1,42 @@
+"""optverify's bridge: references from rules, Hypothesis-driven checks, reports and the CLI.
+
+Use it inside your own pytest::
+
+    from verify import check
+    def test_my_adam():
+        check("adam", my_adam_step)   # raises AssertionError with a minimal counterexample
+
+``my_adam_step(p, g, m, v, t, lr, beta1, beta2, eps)`` returns the new ``p, m, v`` (a tuple in
+that order, a dict, or None after updating in place).
+"""
+from __future__ import annotations
+
+from .checks import CheckReport, check_steps, check_trajectory
+from .reference import compile_rule, reference_step
+
+__all__ = ["CheckReport", "check", "check_steps", "check_trajectory", "compile_rule", "prove", "reference_step"]
+
+
+def check(rule: str, implementation, conventions: dict | None = None, *, trajectory: bool = False,
+          raise_on_failure: bool = True, **options) -> CheckReport:
+    """Check ``implementation`` against ``rule`` under ``conventions`` (defaults: the paper's).
+
+    ``trajectory=False``: ``implementation(**arrays, t=t, **hyperparameters)`` is one step, and
+    the reference is fed its state each step.  ``trajectory=True``: ``implementation(inputs,
+    gradients, **hyperparameters)`` returns the observed output after each step, its state hidden.
+    Options: ``dtypes``, ``examples``, ``seed``, ``steps``, ``max_size``, ``hyperparameters``
+    (fixed values), ``xp`` (array module).  Raises AssertionError with the minimal
+    counterexample and a reproduction, unless ``raise_on_failure=False``.
+    """
+    run = check_trajectory if trajectory else check_steps
+    report = run(rule, implementation, conventions, **options)
+    if raise_on_failure and not report.passed:
+        raise AssertionError(report.message())
+    return report
+
+
+def prove(*names: str):
+    """Check the named derivations (or families, e.g. ``"ema"``; all when none is named)."""
+    from derivations import derivations_matching
+
+    return [d.check() for d in derivations_matching(list(names))]

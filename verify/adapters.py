@@ -1,0 +1,67 @@
+"""Adapters: each implementation seen through one protocol, ``step(**arrays, t=t, **hyperparameters)``.
+
+This module adapts our own kernels; a user's plain function already has the protocol.
+The rule's convention names map onto the kernel's arguments here, in one table.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import kernels
+
+# rule convention axis -> kernels.adam_step keyword
+ADAM_CONVENTION_ARGS = {"eps": "eps_mode", "bias_correction": "bias_correction", "weight_decay": "decay",
+                        "amsgrad": "amsgrad"}
+
+
+def array_module(backend: str):
+    if backend == "numpy":
+        return np
+    if backend == "cupy":
+        try:
+            import cupy
+        except ImportError as exc:
+            raise RuntimeError("backend 'cupy' needs CuPy: pip install 'optverify[gpu]'") from exc
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise RuntimeError("backend 'cupy' needs a CUDA GPU; none was found")
+        return cupy
+    raise ValueError(f"backend must be 'numpy' or 'cupy', got {backend!r}")
+
+
+def gpu_available() -> bool:
+    try:
+        array_module("cupy")
+    except Exception:
+        return False
+    return True
+
+
+def adam_kernel(conventions: dict, *, fused: bool = True):
+    kw = {ADAM_CONVENTION_ARGS[axis]: value for axis, value in conventions.items()}
+
+    def kernel_adam(p, g, m, v, t, vmax=None, **hyper):
+        kernels.adam_step(p, g, m, v, t, vmax=vmax, fused=fused, **kw, **hyper)
+        out = {"p": p, "m": m, "v": v}
+        if vmax is not None:
+            out["vmax"] = vmax
+        return out
+
+    return kernel_adam
+
+
+def ema_kernel(conventions: dict):
+    def kernel_ema(g, v, t, alpha):
+        average = kernels.ema_update(v, g, t, alpha=alpha, debias=conventions["debias"])
+        return {"v": v, "average": average}
+
+    return kernel_ema
+
+
+KERNELS = {"adam": adam_kernel, "ema": ema_kernel}
+
+
+def kernel_for(rule_name: str, conventions: dict):
+    try:
+        return KERNELS[rule_name](conventions)
+    except KeyError:
+        raise KeyError(f"no kernel for rule {rule_name!r}; kernels exist for {sorted(KERNELS)}") from None

@@ -1,0 +1,300 @@
+"""Checks of an implementation against a rule's reference, driven by Hypothesis.
+
+* ``check_steps``: per-step.  Each step the reference is fed the implementation's own state,
+  so errors cannot accumulate and the tolerance is the few-ulp bound of one step.
+* ``check_trajectory``: for implementations whose state is hidden.  Only the observable output
+  (the parameter p, or an estimator's average) is compared; the reference carries the exact
+  state and a bound on how far the hidden state may have drifted from it by rounding.
+
+A failure is shrunk by Hypothesis to a minimal example (fewest steps, smallest arrays, simplest
+values) and reported with the error in ulps and a copy-paste reproduction.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from . import strategies
+from .reference import CompiledRule, compile_rule
+from .tolerance import REASSOCIATION_FACTOR, bound_program, ulps
+
+DEFAULT_DTYPES = ("float32", "float64")
+START_OFFSETS = (0, 0, 0, 9, 999)  # most examples start from zero state at t = 1
+
+
+@dataclass
+class Counterexample:
+    t: int
+    dtype: str
+    arrays: dict  # the step's inputs, as lists of Python floats (exact for the dtype)
+    hyperparameters: dict
+    output: str
+    index: int
+    expected: float
+    got: float
+    error_ulps: float
+    allowed_ulps: float
+    problem: str = ""  # set when the implementation crashed or returned the wrong kind of value
+    history: list = field(default_factory=list)  # trajectory checks: the gradients so far
+
+
+@dataclass
+class CheckReport:
+    rule: str
+    conventions: dict
+    implementation: str
+    mode: str
+    dtypes: tuple
+    examples: int = 0
+    worst_ulps: float = 0.0
+    worst_ratio: float = 0.0  # error / allowed error; ≤ 1 passes
+    seconds: float = 0.0
+    counterexample: Counterexample | None = None
+    repro: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.counterexample is None
+
+    def message(self) -> str:
+        head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} ({self.mode} check, "
+                f"{self.examples} examples)")
+        if self.passed:
+            return f"{head}: passed, worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
+        c = self.counterexample
+        if c.problem:
+            detail = c.problem
+        else:
+            detail = (f"{c.output}[{c.index}] at t={c.t} ({c.dtype}): expected {c.expected!r}, got {c.got!r}, "
+                      f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
+        return f"{head}: FAILED\n  minimal counterexample: {detail}\n  reproduce with:\n{self.repro}"
+
+    def as_dict(self) -> dict:
+        c = self.counterexample
+        return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
+                    mode=self.mode, dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
+                    worst_ulps=self.worst_ulps, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
+                    counterexample=None if c is None else c.__dict__, repro=self.repro)
+
+
+class _Mismatch(AssertionError):
+    pass
+
+
+def _to_numpy(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
+def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple) -> dict:
+    """Call ``step_fn(**arrays, t=t, **hyper)``; accept a mapping, a tuple in ``outputs`` order,
+    one array (single output) or None (updated in place)."""
+    args = {k: xp.asarray(v.copy()) for k, v in arrays.items()}
+    result = step_fn(**args, t=t, **hyper)
+    if result is None:
+        result = {o: args[o] for o in outputs if o in args}
+    elif isinstance(result, Mapping):
+        result = dict(result)
+    elif isinstance(result, (tuple, list)):
+        if len(result) != len(outputs):
+            raise _Mismatch(f"returned {len(result)} values, expected {len(outputs)}: {outputs}")
+        result = dict(zip(outputs, result))
+    elif len(outputs) == 1:
+        result = {outputs[0]: result}
+    else:
+        raise _Mismatch(f"returned one value, expected a mapping or tuple of {outputs}")
+    missing = [o for o in outputs if o not in result]
+    if missing:
+        raise _Mismatch(f"did not return {missing}")
+    return {o: _to_numpy(result[o]) for o in outputs}
+
+
+class _Tracker:
+    """Worst error seen, and the last failing example (after shrinking: the minimal one)."""
+
+    def __init__(self):
+        self.examples = 0
+        self.worst_ulps = 0.0
+        self.worst_ratio = 0.0
+        self.failure: Counterexample | None = None
+
+    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=()):
+        if got.shape != expected.shape or got.dtype != np.dtype(dtype):
+            self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
+                                      float("inf"), 0.0, problem=(
+                                          f"{name} came back with shape {got.shape} and dtype {got.dtype}, "
+                                          f"expected {expected.shape} and {dtype}"), history=list(history)))
+        finite_ref = np.isfinite(expected) & np.isfinite(allowed)
+        err = np.abs(got.astype(np.float64) - expected)
+        err = np.where(finite_ref, np.where(np.isfinite(err), err, np.inf), 0.0)  # NaN/inf where ref is finite fails
+        ok = err <= allowed
+        err_ulps = ulps(err, scale, dtype)
+        allowed_ulps = ulps(allowed, scale, dtype)
+        ratio = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
+        if ok.all():
+            if err_ulps.size:
+                self.worst_ulps = max(self.worst_ulps, float(np.max(err_ulps)))
+                self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
+            return
+        i = int(np.argmax(np.where(ok, -1.0, ratio)))
+        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, i, float(expected.flat[i]),
+                                  float(got.flat[i]), float(err_ulps.flat[i]), float(allowed_ulps.flat[i]),
+                                  history=list(history)))
+
+    def crashed(self, exc, *, t, dtype, arrays, hyper, history=()):
+        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
+                                  float("inf"), 0.0, problem=f"the implementation raised {type(exc).__name__}: {exc}",
+                                  history=list(history)))
+
+    def _fail(self, counterexample):
+        self.failure = counterexample
+        raise _Mismatch(counterexample.problem or "mismatch")
+
+
+def _lists(arrays: dict) -> dict:
+    return {k: [float(x) for x in np.asarray(v).ravel()] for k, v in arrays.items()}
+
+
+def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, xp_np=np):
+    rule = compiled.rule
+    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    size = data.draw(st.integers(1, max_size), label="size")
+    n_steps = data.draw(st.integers(1, max_steps), label="steps")
+    hyper = {}
+    for name in compiled.hyperparameters:
+        h = rule.hyperparameter(name)
+        hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(strategies.hyperparameter(h), label=name)
+    offset = data.draw(st.sampled_from(START_OFFSETS), label="steps before")
+    arrays = {}
+    for name in compiled.arrays:
+        if name == "g":
+            continue
+        if name in rule.state and offset == 0:
+            arrays[name] = np.zeros(size, dtype=dtype)
+        else:
+            nonneg = name in rule.nonnegative_state
+            arrays[name] = data.draw(strategies.array(xp_np, dtype, size, nonneg), label=name)
+    grads = data.draw(strategies.gradient_stream(xp_np, dtype, size, n_steps), label="gradients")
+    return dtype, hyper, offset, arrays, grads
+
+
+def _settings(examples: int):
+    return settings(max_examples=examples, deadline=None, database=None, print_blob=False,
+                    suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+                    report_multiple_bugs=False)
+
+
+def _describe(step_fn) -> str:
+    return getattr(step_fn, "__qualname__", None) or type(step_fn).__name__
+
+
+def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=4,
+                max_size=6, hyperparameters=None, xp=np, name=None) -> CheckReport:
+    """Per-step check of ``step_fn(**arrays, t=t, **hyperparameters)`` against ``rule``."""
+    compiled = compile_rule(rule, conventions)
+    program = bound_program(compiled)
+    fixed = dict(hyperparameters or {})
+    tracker = _Tracker()
+    outputs = compiled.outputs
+
+    @hypothesis_seed(seed)
+    @_settings(examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        dtype, hyper, offset, state, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed)
+        for k, g in enumerate(grads):
+            t = offset + k + 1
+            before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
+            try:
+                got = call_step(step_fn, xp, before, t, hyper, outputs)
+            except _Mismatch as exc:
+                tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
+            except Exception as exc:  # the implementation's own error is a finding, not a crash of ours
+                tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
+            expected = compiled.high_precision(before, t, hyper) if dtype == "float64" else \
+                compiled.float64(before, t, hyper)
+            _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype)
+            for name_, bound, scale in zip(outputs, bounds, scales):
+                allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
+                tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
+                                arrays=before, hyper=hyper)
+            state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
+                    {n: state[n] for n in state if n not in got}
+
+    return _finish(run, tracker, compiled, name or _describe(step_fn), "per-step", dtypes, conventions)
+
+
+def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
+                     max_size=6, hyperparameters=None, xp=np, name=None) -> CheckReport:
+    """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
+
+    ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
+    an estimator); the implementation starts from zero state at t = 1 and keeps its state hidden.
+    The observed output is ``p`` for an optimizer and the rule's first non-state output otherwise.
+    """
+    compiled = compile_rule(rule, conventions)
+    program = bound_program(compiled)
+    r = compiled.rule
+    observed = "p" if "p" in r.inputs else next(o for o in compiled.outputs if o not in r.state)
+    state_names = [n for n in compiled.arrays if n in r.state]
+    fixed = dict(hyperparameters or {})
+    tracker = _Tracker()
+
+    @hypothesis_seed(seed)
+    @_settings(examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        dtype, hyper, _, start, grads = _draw_problem(
+            data, compiled, dtypes, max_size, steps, fixed)
+        size = len(grads[0])
+        inputs = {n: start[n] for n in r.inputs if n != "g"}
+        try:
+            seen = [_to_numpy(x) for x in run_fn({k: xp.asarray(v.copy()) for k, v in inputs.items()},
+                                                  [xp.asarray(g) for g in grads], **hyper)]
+        except Exception as exc:
+            tracker.crashed(exc, t=1, dtype=dtype, arrays=inputs, hyper=hyper, history=_lists({"g": grads[0]})["g"])
+        if len(seen) != len(grads):
+            tracker.crashed(_Mismatch(f"returned {len(seen)} results for {len(grads)} steps"), t=1, dtype=dtype,
+                            arrays=inputs, hyper=hyper)
+        state = {n: np.zeros(size) for n in state_names}
+        state_bounds = {n: np.zeros(size) for n in state_names}
+        current = dict(inputs)
+        for k, g in enumerate(grads):
+            t = k + 1
+            env = {**current, "g": g, **state}
+            expected = compiled.high_precision(env, t, hyper) if dtype == "float64" else compiled.float64(env, t, hyper)
+            _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, dtype)
+            bounds = dict(zip(compiled.outputs, bounds))
+            allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
+            scale = scales[compiled.outputs.index(observed)]
+            tracker.compare(observed, seen[k], expected[observed], allowed, scale, t=t, dtype=dtype,
+                            arrays={**current, "g": g}, hyper=hyper, history=[list(map(float, x)) for x in grads[:k]])
+            state = {n: expected[n] for n in state_names}
+            state_bounds = {n: np.broadcast_to(bounds[n], (size,)) for n in state_names}
+            if observed in current:
+                current[observed] = seen[k]  # the reference follows the observed parameter
+
+    return _finish(run, tracker, compiled, name or _describe(run_fn), "trajectory", dtypes, conventions)
+
+
+def _finish(run, tracker, compiled, implementation, mode, dtypes, conventions) -> CheckReport:
+    start = time.perf_counter()
+    try:
+        run()
+    except _Mismatch:
+        pass
+    report = CheckReport(compiled.rule.name, compiled.rule.conventions(**(conventions or {})), implementation, mode,
+                         tuple(dtypes), tracker.examples, tracker.worst_ulps, tracker.worst_ratio,
+                         time.perf_counter() - start, tracker.failure)
+    if report.counterexample is not None:
+        from .report import reproduction
+
+        report.repro = reproduction(report)
+    return report

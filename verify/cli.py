@@ -1,0 +1,175 @@
+"""The optverify command line: list, prove, check, bench."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+EPILOG = """examples:
+  optverify list                          rules, their convention axes, and derivations
+  optverify prove                         check every derivation, step by step
+  optverify prove ema adam.folded_epsilon a family, or one derivation
+  optverify check                         prove everything, then check every kernel under every convention
+  optverify check adam --examples 200     more Hypothesis examples per convention
+  optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
+  optverify bench                         Adam throughput against torch.optim.Adam
+
+exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
+
+
+def _progress(enabled: bool, i: int, n: int, label: str) -> None:
+    if enabled:
+        print(f"\r[{i}/{n}] {label[:70]:<70}", end="" if i < n else "\n", file=sys.stderr, flush=True)
+
+
+def cmd_list(args) -> int:
+    from derivations import DERIVATIONS, RULES
+
+    from .report import dumps, table
+
+    if args.json:
+        print(dumps(dict(
+            rules={n: dict(title=r.title, hyperparameters={h.name: h.domain for h in r.hyperparameters},
+                           conventions={a.name: list(a.values) for a in r.axes}, source=r.source)
+                   for n, r in RULES.items()},
+            derivations={n: dict(claim=d.claim, steps=len(d.steps), scope=d.scope, source=d.source)
+                         for n, d in DERIVATIONS.items()})))
+        return 0
+    print("rules")
+    print(table(["name", "title", "conventions (first = default)", "variants"],
+                [[r.name, r.title, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in r.axes),
+                  len(list(r.variants()))] for r in RULES.values()]))
+    print("\nderivations")
+    print(table(["name", "steps", "claim"], [[d.name, len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
+    return 0
+
+
+def run_prove(names, progress: bool):
+    from derivations import derivations_matching
+
+    chosen = derivations_matching(names)
+    results = []
+    for i, d in enumerate(chosen, 1):
+        _progress(progress, i, len(chosen), f"prove {d.name}")
+        results.append(d.check())
+    return results
+
+
+def _prove_rows(results):
+    rows = []
+    for r in results:
+        status = "proved" if r.ok else "FAILED: " + "; ".join(s.message for s in r.failed_steps)
+        rows.append([r.derivation.name, len(r.steps), status, f"{r.seconds:.2f}"])
+    return rows
+
+
+def _prove_json(results):
+    return [dict(name=r.derivation.name, ok=r.ok, steps=len(r.steps), seconds=round(r.seconds, 3),
+                 scope=r.derivation.scope,
+                 failed=[dict(step=s.step.name, residual=str(s.residual)) for s in r.failed_steps])
+            for r in results]
+
+
+def cmd_prove(args) -> int:
+    from .report import dumps, table
+
+    results = run_prove(args.names, not args.json)
+    if args.json:
+        print(dumps(_prove_json(results)))
+    else:
+        print(table(["derivation", "steps", "status", "seconds"], _prove_rows(results)))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def run_checks(names, backend, examples, seed, progress):
+    from derivations import RULES
+
+    from . import check_steps
+    from .adapters import array_module, kernel_for
+
+    xp = array_module(backend)
+    rules = [RULES[n] for n in (names or RULES)] if all(n in RULES for n in names) else None
+    if rules is None:
+        unknown = [n for n in names if n not in RULES]
+        raise SystemExit(f"optverify: no rule named {unknown}; known rules: {sorted(RULES)}")
+    jobs = [(r, conv) for r in rules for conv in r.variants()]
+    reports = []
+    for i, (r, conv) in enumerate(jobs, 1):
+        _progress(progress, i, len(jobs), f"check {r.name} {conv}")
+        reports.append(check_steps(r.name, kernel_for(r.name, conv), conv, examples=examples, seed=seed, xp=xp,
+                                   name=f"kernels.{r.name} ({backend})"))
+    return reports
+
+
+def cmd_check(args) -> int:
+    from .report import dumps, table
+
+    start = time.perf_counter()
+    progress = not args.json
+    proofs = [] if args.no_prove else run_prove(args.names, progress)
+    reports = run_checks(args.names, args.backend, args.examples, args.seed, progress)
+    ok = all(r.ok for r in proofs) and all(r.passed for r in reports)
+    if args.json:
+        print(dumps(dict(ok=ok, seconds=round(time.perf_counter() - start, 2), proofs=_prove_json(proofs),
+                         checks=[r.as_dict() for r in reports])))
+        return 0 if ok else 1
+    if proofs:
+        print(table(["derivation", "steps", "status", "seconds"], _prove_rows(proofs)))
+        print()
+    rows = [[r.rule, ",".join(f"{k}={v}" for k, v in r.conventions.items()), "passed" if r.passed else "FAILED",
+             f"{r.worst_ulps:.3g}", f"{r.worst_ratio:.2f}", r.examples, f"{r.seconds:.2f}"] for r in reports]
+    print(table(["rule", "conventions", "status", "worst ulp", "of allowed", "examples", "seconds"], rows))
+    for r in reports:
+        if not r.passed:
+            print("\n" + r.message())
+    failed = sum(not r.ok for r in proofs) + sum(not r.passed for r in reports)
+    print(f"\n{len(proofs)} derivations, {len(reports)} kernel checks, {failed} failed, "
+          f"{time.perf_counter() - start:.1f} s")
+    return 0 if ok else 1
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="optverify",
+        description="Prove optimizer derivations exactly, and check implementations against them.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,prove,check,bench}")
+    s = sub.add_parser("list", help="rules, convention axes and derivations")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_list)
+    s = sub.add_parser("prove", help="check derivations step by step (exact, symbolic)")
+    s.add_argument("names", nargs="*", help="derivations or families (default: all)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_prove)
+    s = sub.add_parser("check", help="prove the derivations, then check the kernels against the references")
+    s.add_argument("names", nargs="*", help="rules to check (default: all); their derivations are proved too")
+    s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy", help="array library (default numpy)")
+    s.add_argument("--examples", type=int, default=30, help="Hypothesis examples per convention variant (default 30)")
+    s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
+    s.add_argument("--no-prove", action="store_true", help="skip the derivations")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_check)
+    s = sub.add_parser("bench", help="Adam step throughput: our kernels against torch.optim.Adam")
+    s.add_argument("--sizes", type=float, nargs="+", default=[1e6, 1e7], help="parameter counts (default 1e6 1e7)")
+    s.add_argument("--repeats", type=int, default=15, help="timed steps per measurement; the median is reported")
+    s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "examples", 1) < 1:
+        parser().error("--examples must be at least 1")
+    try:
+        return args.func(args)
+    except (KeyError, RuntimeError) as exc:
+        print(f"optverify: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2

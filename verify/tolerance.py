@@ -1,0 +1,202 @@
+"""Tolerance policy: a rounding-error bound counted from the rule's own expression tree.
+
+For each output we evaluate, alongside its value, a first-order running error bound
+(Wilkinson-style) over the expression tree the rule defines, at the actual inputs:
+
+* every arithmetic operation on arrays contributes one rounding, |δ| ≤ u·|result|, with u the
+  unit roundoff of the implementation's dtype (2⁻²⁴ for float32), plus the dtype's smallest
+  subnormal for results that underflow — in a product, for a partial product that underflows
+  in whatever order the implementation multiplies the factors;
+* an n-term sum adds (n-1)·u·Σ|terms| — so cancellation is charged at the size of the terms
+  that cancelled, not of the tiny difference, which is what makes the bound honest;
+* products add relative errors; 1/x, √x and xⁿ propagate their operand's error exactly
+  (worst case over the operand's error interval); max is exact;
+* sub-expressions of hyperparameters and t alone (1-β^t, lr/(1-β1^t)) are charged at
+  float64's u = 2⁻⁵³, because implementations compute them once per step on the host;
+* inputs carry the bound given for them: 0 for a per-step check (exact inputs), and the bound
+  accumulated so far for hidden state in a trajectory check.
+
+Errors are reported in ulps at the magnitude the computation works at, |f|(|x|): the
+expression re-evaluated with every sum replaced by the sum of its terms' magnitudes
+(``scale`` below).  Where nothing cancels this is the result's own magnitude, so the figure
+is the familiar ulp error; where terms cancel, it does not blow up for a tiny result that
+carries the rounding of its large operands.
+
+An implementation passes when |impl - ref| ≤ REASSOCIATION_FACTOR · bound.  The factor 2
+allows evaluating the same formula in another order: reassociating a product or a sum, or
+rounding a host scalar (lr/(1-β1^t), √(1-β2^t)) to the array dtype before using it, changes
+which partial results are rounded; counted for the Adam and EMA kernels here, the number of
+roundings on any path differs from the tree's by at most a factor 2 (e.g. Adam's denominator:
+√v, ×√(1/c₂), +ε is 3 roundings against the tree's v/c₂, √, +ε with ½ of the first).  The
+planted bugs in tests/ miss by orders of magnitude more.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+REASSOCIATION_FACTOR = 2.0
+HOST_UNIT_ROUNDOFF = 2.0**-53
+
+
+def unit_roundoff(dtype) -> float:
+    return float(np.finfo(dtype).eps) / 2
+
+
+def smallest_subnormal(dtype) -> float:
+    return float(np.finfo(dtype).smallest_subnormal)
+
+
+def ulps(error, magnitude, dtype):
+    """|error| in units in the last place of ``dtype`` at ``magnitude``."""
+    with np.errstate(over="ignore"):
+        at = np.abs(np.asarray(magnitude, dtype=np.float64)).astype(dtype)
+    spacing = np.spacing(np.where(np.isfinite(at), at, np.finfo(dtype).max)).astype(np.float64)
+    return np.abs(error) / spacing
+
+
+@dataclass(frozen=True)
+class _Node:
+    op: str  # "sym", "num", "add", "mul", "pow", "max"
+    args: tuple[int, ...]
+    payload: object  # symbol name, number, or exponent
+    host: bool  # depends only on hyperparameters and t
+
+
+class BoundProgram:
+    """An expression tree flattened into nodes (children first), evaluated on NumPy arrays."""
+
+    def __init__(self, exprs, array_names):
+        self.nodes: list[_Node] = []
+        self._index: dict = {}
+        arrays = set(array_names)
+        self.roots = tuple(self._add(e, arrays) for e in exprs)
+
+    def _add(self, expr, arrays) -> int:
+        if expr in self._index:
+            return self._index[expr]
+        host = not ({str(s) for s in expr.free_symbols} & arrays)
+        if expr.is_Symbol:
+            node = _Node("sym", (), str(expr), host)
+        elif expr.is_Number:
+            node = _Node("num", (), float(expr), True)
+        elif expr.is_Add:
+            node = _Node("add", tuple(self._add(a, arrays) for a in expr.args), None, host)
+        elif expr.is_Mul:
+            node = _Node("mul", tuple(self._add(a, arrays) for a in expr.args), None, host)
+        elif expr.is_Pow:
+            base, exponent = expr.args
+            if exponent.is_Number:
+                node = _Node("pow", (self._add(base, arrays),), float(exponent), host)
+            else:
+                node = _Node("powsym", (self._add(base, arrays), self._add(exponent, arrays)), None, host)
+        elif isinstance(expr, sp.Max):
+            node = _Node("max", tuple(self._add(a, arrays) for a in expr.args), None, host)
+        else:
+            raise NotImplementedError(f"no rounding model for {type(expr).__name__} in {expr}")
+        self.nodes.append(node)
+        self._index[expr] = len(self.nodes) - 1
+        return len(self.nodes) - 1
+
+    def evaluate(self, env: dict, input_bounds: dict, dtype):
+        """Values (float64), error bounds and magnitudes |f|(|x|) of every root, for inputs ``env``."""
+        u_arr, tiny = unit_roundoff(dtype), smallest_subnormal(dtype)
+        vals: list = []
+        bnds: list = []
+        scales: list = []
+        with np.errstate(all="ignore"):
+            for node in self.nodes:
+                u = HOST_UNIT_ROUNDOFF if node.host else u_arr
+                floor = 0.0 if node.host else tiny
+                value, bound = _apply(node, vals, bnds, env, input_bounds, u, tiny)
+                if node.op not in ("sym", "num", "max"):
+                    bound = bound + u * np.abs(value) + floor
+                scales.append(_scale(node, value, scales))
+                vals.append(value)
+                bnds.append(bound)
+        return ([vals[r] for r in self.roots], [bnds[r] for r in self.roots], [scales[r] for r in self.roots])
+
+
+def _scale(node: _Node, value, scales):
+    """|f|(|x|): sums of magnitudes through +, ×, positive powers; plain magnitude elsewhere."""
+    if node.op == "add":
+        return sum(scales[i] for i in node.args)
+    if node.op == "mul":
+        out = 1.0
+        for i in node.args:
+            out = out * scales[i]
+        return out
+    if node.op == "pow" and node.payload > 0:
+        return np.power(scales[node.args[0]], node.payload)
+    return np.abs(value)
+
+
+def _underflow_in_any_order(xs, value, tiny):
+    """An implementation may multiply the factors in any order; a partial product P that
+    underflows loses up to ``tiny`` absolutely, which the remaining factors scale by value/P.
+    Charge the worst partial product (each of the n-2 intermediate roundings may underflow)."""
+    smallest = None
+    for size in range(2, len(xs)):
+        for subset in itertools.combinations(xs, size):
+            partial = np.abs(functools.reduce(np.multiply, subset))
+            smallest = partial if smallest is None else np.minimum(smallest, partial)
+    safe = np.where(smallest > 0, smallest, 1.0)
+    return np.where(smallest > 0, (len(xs) - 2) * tiny * (np.abs(value) / safe), 0.0)  # ratio first: no underflow
+
+
+def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
+    """Value and *propagated* bound of one node (its own final rounding is added by the caller)."""
+    if node.op == "sym":
+        value = np.asarray(env[node.payload], dtype=np.float64) if not isinstance(env[node.payload], int) \
+            else float(env[node.payload])
+        return value, np.asarray(input_bounds.get(node.payload, 0.0), dtype=np.float64)
+    if node.op == "num":
+        return node.payload, 0.0
+    xs = [vals[i] for i in node.args]
+    bs = [bnds[i] for i in node.args]
+    if node.op == "add":
+        value = sum(xs)
+        # (n-1) roundings in the running sum, each ≤ u·Σ|terms|; the last one is added by the caller.
+        return value, sum(bs) + (len(xs) - 2) * u * sum(np.abs(x) for x in xs)
+    if node.op == "mul":
+        value, bound = xs[0], bs[0]
+        for k, (x, b) in enumerate(zip(xs[1:], bs[1:])):
+            bound = np.abs(value) * b + np.abs(x) * bound + bound * b
+            value = value * x
+            if k < len(xs) - 2:  # intermediate products round too
+                bound = bound + u * np.abs(value)
+        if not node.host and len(xs) > 2:
+            bound = bound + _underflow_in_any_order(xs, value, tiny)
+        return value, bound
+    if node.op == "max":
+        return functools.reduce(np.maximum, xs), functools.reduce(np.maximum, bs)
+    if node.op == "powsym":  # β^t: a library pow, faithful (≤ 1 ulp) → one extra u
+        value = xs[0] ** xs[1]
+        rel = np.where(xs[0] != 0, bs[0] / np.abs(np.where(xs[0] != 0, xs[0], 1.0)), 0.0)
+        return value, np.abs(value) * (np.abs(xs[1]) * rel + u)
+    x, b, e = xs[0], bs[0], node.payload
+    value = np.power(x, e) if not (e == 0.5) else np.sqrt(x)
+    ax = np.abs(x)
+    if e > 0:
+        # worst case over [|x| - b, |x| + b]; xⁿ with integer n > 1 costs n-1 roundings
+        low = np.maximum(ax - b, 0.0)
+        spread = np.maximum(np.power(ax + b, e) - np.power(ax, e), np.power(ax, e) - np.power(low, e))
+        extra = (e - 1) * u * np.abs(value) if e > 1 and float(e).is_integer() else 0.0
+        return value, spread + extra
+    # negative exponents: 1/x, 1/√x; unbounded if the interval reaches 0
+    low = ax - b
+    safe = np.where(low > 0, low, 1.0)
+    spread = np.where(low > 0, np.power(safe, e) - np.power(ax, e), np.inf)
+    if e == -0.5:  # √ then a division: one more rounding
+        spread = spread + u * np.abs(value)
+    return value, np.where(b == 0, 0.0, spread) if np.ndim(spread) else (0.0 if b == 0 else spread)
+
+
+@lru_cache(maxsize=None)
+def bound_program(compiled) -> BoundProgram:
+    return BoundProgram(compiled.expressions, compiled.arrays)
