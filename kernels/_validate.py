@@ -77,3 +77,13 @@ def writable(name: str, array) -> None:
     flags = getattr(array, "flags", None)
     if flags is not None and hasattr(flags, "writeable") and not flags.writeable:
         raise ValueError(f"{name} must be writable: the kernel updates it in place")
+
+
+def nonnegative(name: str, array) -> None:
+    """Finite and ≥ 0 (a second-moment state): min ≥ 0 and max finite, NaN failing both."""
+    if array.size == 0:
+        return
+    xp = namespace(array)
+    low, high = float(xp.min(array)), float(xp.max(array))
+    if not (low >= 0 and math.isfinite(high)):
+        raise ValueError(f"{name} must be finite and >= 0 (a second-moment state), got values in [{low}, {high}]")

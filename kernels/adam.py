@@ -47,6 +47,9 @@ def validate_adam(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay, eps_mode, 
             check.writable(name, array)
     check.finite("p", p)
     check.finite("g", g)
+    check.nonnegative("v", v)
+    if vmax is not None and amsgrad != "off":
+        check.nonnegative("vmax", vmax)
 
 
 def _scalars(t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, amsgrad):
