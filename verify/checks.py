@@ -162,7 +162,12 @@ def _lists(arrays: dict) -> dict:
     return {k: [float(x) for x in np.asarray(v).ravel()] for k, v in arrays.items()}
 
 
-def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, xp_np=np):
+def flushes_subnormals(xp) -> bool:
+    """GPU kernels flush subnormal results to zero; NumPy on the CPU keeps them."""
+    return xp.__name__.split(".")[0] == "cupy"
+
+
+def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True):
     rule = compiled.rule
     dtype = data.draw(st.sampled_from(dtypes), label="dtype")
     size = data.draw(st.integers(1, max_size), label="size")
@@ -180,8 +185,8 @@ def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fix
             arrays[name] = np.zeros(size, dtype=dtype)
         else:
             nonneg = name in rule.nonnegative_state
-            arrays[name] = data.draw(strategies.array(xp_np, dtype, size, nonneg), label=name)
-    grads = data.draw(strategies.gradient_stream(xp_np, dtype, size, n_steps), label="gradients")
+            arrays[name] = data.draw(strategies.array(np, dtype, size, nonneg, subnormals), label=name)
+    grads = data.draw(strategies.gradient_stream(np, dtype, size, n_steps, subnormals), label="gradients")
     return dtype, hyper, offset, arrays, grads
 
 
@@ -201,6 +206,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     compiled = compile_rule(rule, conventions)
     program = bound_program(compiled)
     fixed = dict(hyperparameters or {})
+    subnormals = not flushes_subnormals(xp)
     tracker = _Tracker()
     outputs = compiled.outputs
 
@@ -209,7 +215,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     @given(st.data())
     def run(data):
         tracker.examples += 1
-        dtype, hyper, offset, state, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed)
+        dtype, hyper, offset, state, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals)
         for k, g in enumerate(grads):
             t = offset + k + 1
             before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
@@ -221,7 +227,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                 tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
             expected = compiled.high_precision(before, t, hyper) if dtype == "float64" else \
                 compiled.float64(before, t, hyper)
-            _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype)
+            _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
             for name_, bound, scale in zip(outputs, bounds, scales):
                 allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
                 tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
@@ -246,6 +252,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     observed = "p" if "p" in r.inputs else next(o for o in compiled.outputs if o not in r.state)
     state_names = [n for n in compiled.arrays if n in r.state]
     fixed = dict(hyperparameters or {})
+    subnormals = not flushes_subnormals(xp)
     tracker = _Tracker()
 
     @hypothesis_seed(seed)
@@ -253,8 +260,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     @given(st.data())
     def run(data):
         tracker.examples += 1
-        dtype, hyper, _, start, grads = _draw_problem(
-            data, compiled, dtypes, max_size, steps, fixed)
+        dtype, hyper, _, start, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals)
         size = len(grads[0])
         inputs = {n: start[n] for n in r.inputs if n != "g"}
         try:
@@ -272,7 +278,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
             t = k + 1
             env = {**current, "g": g, **state}
             expected = compiled.high_precision(env, t, hyper) if dtype == "float64" else compiled.float64(env, t, hyper)
-            _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, dtype)
+            _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, dtype, subnormals)
             bounds = dict(zip(compiled.outputs, bounds))
             allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
             scale = scales[compiled.outputs.index(observed)]

@@ -48,8 +48,11 @@ def magnitudes(dtype) -> tuple[float, float]:
     return math.log10(float(info.tiny)) / 2, math.log10(float(info.max)) / 4
 
 
-def element(dtype, nonnegative: bool = False) -> st.SearchStrategy[float]:
-    """Zeros, ordinary values, tiny and huge magnitudes, both signs; exactly representable."""
+def element(dtype, nonnegative: bool = False, subnormals: bool = True) -> st.SearchStrategy[float]:
+    """Zeros, ordinary values, tiny and huge magnitudes, both signs; exactly representable.
+
+    ``subnormals=False`` for backends that flush them to zero (GPU kernels): such values become 0.
+    """
     lo, hi = magnitudes(dtype)
     magnitude = st.one_of(
         st.just(0.0),
@@ -59,15 +62,21 @@ def element(dtype, nonnegative: bool = False) -> st.SearchStrategy[float]:
         log_uniform(3.0, hi),
     )
     signed = magnitude if nonnegative else st.tuples(magnitude, st.booleans()).map(lambda x: -x[0] if x[1] else x[0])
-    return signed.map(lambda x: float(np.asarray(x, dtype=dtype)))  # round once to the dtype
+    smallest_normal = float(np.finfo(dtype).tiny)
+
+    def representable(x):
+        x = float(np.asarray(x, dtype=dtype))  # round once to the dtype
+        return x if subnormals or abs(x) >= smallest_normal else 0.0
+
+    return signed.map(representable)
 
 
-def array(xp, dtype, size: int, nonnegative: bool = False):
-    return st.lists(element(dtype, nonnegative), min_size=size, max_size=size).map(
+def array(xp, dtype, size: int, nonnegative: bool = False, subnormals: bool = True):
+    return st.lists(element(dtype, nonnegative, subnormals), min_size=size, max_size=size).map(
         lambda values: xp.asarray(np.asarray(values, dtype=dtype))
     )
 
 
-def gradient_stream(xp, dtype, size: int, steps: int):
+def gradient_stream(xp, dtype, size: int, steps: int, subnormals: bool = True):
     """``steps`` gradients of ``size`` elements: zeros, tiny, huge, mixed signs."""
-    return st.lists(array(xp, dtype, size), min_size=steps, max_size=steps)
+    return st.lists(array(xp, dtype, size, subnormals=subnormals), min_size=steps, max_size=steps)

@@ -103,9 +103,14 @@ class BoundProgram:
         self._index[expr] = len(self.nodes) - 1
         return len(self.nodes) - 1
 
-    def evaluate(self, env: dict, input_bounds: dict, dtype):
-        """Values (float64), error bounds and magnitudes |f|(|x|) of every root, for inputs ``env``."""
-        u_arr, tiny = unit_roundoff(dtype), smallest_subnormal(dtype)
+    def evaluate(self, env: dict, input_bounds: dict, dtype, subnormals: bool = True):
+        """Values (float64), error bounds and magnitudes |f|(|x|) of every root, for inputs ``env``.
+
+        ``subnormals=False``: the backend flushes results below the smallest normal to zero, so an
+        underflowing operation may lose up to that much instead of the smallest subnormal.
+        """
+        u_arr = unit_roundoff(dtype)
+        tiny = smallest_subnormal(dtype) if subnormals else float(np.finfo(dtype).tiny)
         vals: list = []
         bnds: list = []
         scales: list = []
