@@ -117,6 +117,6 @@ def main(args) -> int:
                 continue
             ratio = value / res[ours]  # > 1: ours is faster than this peer
             rows.append([f"{n:,}", label, f"{value * 1e3:.3f} ms", f"{n / value / 1e9:.3f}", f"{ratio:.2f}x"])
-    print(table(["params", "implementation", "median step", "Gparam/s", f"speed of {ours} relative"], rows))
+    print(table(["params", "implementation", "median step", "Gparam/s", f"{ours} speed vs this (>1: ours faster)"], rows))
     print(f"\nmedian of {args.repeats} steps after {WARMUP} warm-up steps; float32; one parameter tensor")
     return 0
