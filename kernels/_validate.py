@@ -63,12 +63,16 @@ def floating(name: str, array) -> None:
         raise ValueError(f"{name} must have a floating dtype {FLOAT_DTYPES}, got {array.dtype}")
 
 
+def _extremes(array) -> tuple[float, float]:
+    """min and max; both propagate NaN, so two reductions see NaN/inf without a temporary array."""
+    xp = namespace(array)
+    return float(xp.min(array)), float(xp.max(array))
+
+
 def finite(name: str, array) -> None:
-    """No NaN or inf: min and max propagate NaN, so two reductions decide it without a temporary."""
     if array.size == 0:
         return
-    xp = namespace(array)
-    low, high = float(xp.min(array)), float(xp.max(array))
+    low, high = _extremes(array)
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or inf")
 
@@ -83,7 +87,6 @@ def nonnegative(name: str, array) -> None:
     """Finite and ≥ 0 (a second-moment state): min ≥ 0 and max finite, NaN failing both."""
     if array.size == 0:
         return
-    xp = namespace(array)
-    low, high = float(xp.min(array)), float(xp.max(array))
+    low, high = _extremes(array)
     if not (low >= 0 and math.isfinite(high)):
         raise ValueError(f"{name} must be finite and >= 0 (a second-moment state), got values in [{low}, {high}]")
