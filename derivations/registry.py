@@ -1,14 +1,14 @@
 """Every rule and derivation by a stable name."""
 from __future__ import annotations
 
-from . import adam, bias_variance, conjugate_gradient, ema, newton
+from . import adam, bias_variance, conjugate_gradient, ema, newton, rmsprop, sgd
 from .core import Derivation
 from .rule import Rule
 
-RULES: dict[str, Rule] = {r.name: r for r in (ema.RULE, adam.RULE)}
+RULES: dict[str, Rule] = {r.name: r for r in (ema.RULE, sgd.RULE, rmsprop.RULE, adam.RULE)}
 DERIVATIONS: dict[str, Derivation] = {
     d.name: d
-    for module in (ema, adam, newton, conjugate_gradient, bias_variance)
+    for module in (ema, sgd, rmsprop, adam, newton, conjugate_gradient, bias_variance)
     for d in module.DERIVATIONS
 }
 

@@ -29,6 +29,9 @@ def sym(name: str) -> sp.Symbol:
 
 STEP = sp.Symbol("t", integer=True, positive=True)
 
+# 1 at the first step, 0 afterwards: how a rule says "the buffer starts as the first gradient".
+FIRST_STEP = sp.Piecewise((1, sp.Eq(STEP, 1)), (0, True))
+
 
 @dataclass(frozen=True)
 class Hyperparameter:
@@ -81,6 +84,10 @@ class Rule:
     build: Callable[[dict], Assignments]
     source: str
     nonnegative_state: tuple[str, ...] = ()  # state that is ≥ 0 by construction (e.g. Adam's v)
+    # state whose value before the first step is a hyperparameter rather than 0: {state: hyperparameter}
+    initial: tuple[tuple[str, str], ...] = ()
+    # hyperparameters an implementation may change between steps (a learning-rate schedule)
+    schedulable: tuple[str, ...] = ("lr",)
 
     # --- conventions -------------------------------------------------------------------
     def conventions(self, **chosen) -> dict:
@@ -121,6 +128,9 @@ class Rule:
         for expr in self.updates(**chosen).values():
             used |= {str(s) for s in expr.free_symbols}
         return tuple(h for h in self.hyperparameters if h.name in used)
+
+    def initial_value_hyperparameters(self) -> tuple[str, ...]:
+        return tuple(h for _, h in self.initial)
 
     def hyperparameter(self, name: str) -> Hyperparameter:
         for h in self.hyperparameters:

@@ -5,5 +5,7 @@ must not import: checking one against the other would otherwise be circular).
 """
 from .adam import AMSGRAD_MODES, DECAY_MODES, EPS_MODES, adam_step
 from .ema import ema_update
+from .rmsprop import rmsprop_step
+from .sgd import sgd_step
 
-__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "ema_update"]
+__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "ema_update", "rmsprop_step", "sgd_step"]

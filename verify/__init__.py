@@ -12,9 +12,9 @@ that order, a dict, or None after updating in place).
 from __future__ import annotations
 
 from .checks import CheckReport, check_steps, check_trajectory
-from .reference import compile_rule, reference_step
+from .reference import compile_rule, reference_step, reference_trajectory
 
-__all__ = ["CheckReport", "check", "check_steps", "check_trajectory", "compile_rule", "prove", "reference_step"]
+__all__ = ["CheckReport", "check", "check_steps", "check_trajectory", "compile_rule", "prove", "reference_step", "reference_trajectory"]
 
 
 def check(rule: str, implementation, conventions: dict | None = None, *, trajectory: bool = False,

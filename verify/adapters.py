@@ -57,7 +57,32 @@ def ema_kernel(conventions: dict):
     return kernel_ema
 
 
-KERNELS = {"adam": adam_kernel, "ema": ema_kernel}
+def sgd_kernel(conventions: dict):
+    kw = dict(lr_position=conventions["lr"], init=conventions["init"], nesterov=conventions["nesterov"],
+              decay=conventions["weight_decay"])
+
+    def kernel_sgd(p, g, buf, t, **hyper):
+        kernels.sgd_step(p, g, buf, t, **kw, **hyper)
+        return {"p": p, "buf": buf}
+
+    return kernel_sgd
+
+
+def rmsprop_kernel(conventions: dict):
+    kw = dict(eps_mode=conventions["eps"], centered=conventions["centered"], lr_position=conventions["lr"],
+              decay=conventions["weight_decay"])
+
+    def kernel_rmsprop(p, g, v, buf, t, gavg=None, **hyper):
+        kernels.rmsprop_step(p, g, v, t, gavg=gavg, buf=buf, **kw, **hyper)
+        out = {"p": p, "v": v, "buf": buf}
+        if gavg is not None:
+            out["gavg"] = gavg
+        return out
+
+    return kernel_rmsprop
+
+
+KERNELS = {"adam": adam_kernel, "ema": ema_kernel, "sgd": sgd_kernel, "rmsprop": rmsprop_kernel}
 
 
 def kernel_for(rule_name: str, conventions: dict):

@@ -41,7 +41,7 @@ class Counterexample:
     error_ulps: float
     allowed_ulps: float
     problem: str = ""  # set when the implementation crashed or returned the wrong kind of value
-    history: list = field(default_factory=list)  # trajectory checks: the gradients so far
+    history: dict = field(default_factory=dict)  # trajectory checks: start, gradients, per-step hyperparameters
 
 
 @dataclass
@@ -95,7 +95,8 @@ def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple) ->
     """Call ``step_fn(**arrays, t=t, **hyper)``; accept a mapping, a tuple in ``outputs`` order,
     one array (single output) or None (updated in place)."""
     args = {k: xp.asarray(v.copy()) for k, v in arrays.items()}
-    result = step_fn(**args, t=t, **hyper)
+    with np.errstate(all="ignore"):  # NaN/inf in a result is judged against the reference, not warned about
+        result = step_fn(**args, t=t, **hyper)
     if result is None:
         result = {o: args[o] for o in outputs if o in args}
     elif isinstance(result, Mapping):
@@ -123,12 +124,12 @@ class _Tracker:
         self.worst_ratio = 0.0
         self.failure: Counterexample | None = None
 
-    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=()):
+    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
         if got.shape != expected.shape or got.dtype != np.dtype(dtype):
             self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
                                       float("inf"), 0.0, problem=(
                                           f"{name} came back with shape {got.shape} and dtype {got.dtype}, "
-                                          f"expected {expected.shape} and {dtype}"), history=list(history)))
+                                          f"expected {expected.shape} and {dtype}"), history=dict(history or {})))
         # A NaN bound (0·∞ in degenerate arithmetic) means no bound could be set: as ∞, allow anything.
         allowed = np.where(np.isnan(allowed), np.inf, allowed)
         finite_ref = np.isfinite(expected)
@@ -146,12 +147,12 @@ class _Tracker:
         i = int(np.argmax(np.where(ok, -1.0, ratio)))
         self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, i, float(expected.flat[i]),
                                   float(got.flat[i]), float(err_ulps.flat[i]), float(allowed_ulps.flat[i]),
-                                  history=list(history)))
+                                  history=dict(history or {})))
 
-    def crashed(self, exc, *, t, dtype, arrays, hyper, history=()):
+    def crashed(self, exc, *, t, dtype, arrays, hyper, history=None):
         self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
                                   float("inf"), 0.0, problem=f"the implementation raised {type(exc).__name__}: {exc}",
-                                  history=list(history)))
+                                  history=dict(history or {})))
 
     def _fail(self, counterexample):
         self.failure = counterexample
@@ -167,27 +168,55 @@ def flushes_subnormals(xp) -> bool:
     return xp.__name__.split(".")[0] == "cupy"
 
 
-def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True):
+@dataclass
+class Problem:
+    """One drawn example: what the implementation is given and what the reference needs."""
+
+    dtype: str
+    hyper: dict  # as the implementation gets them: floats, or per-step lists for scheduled ones
+    per_step: list  # the scalar hyperparameters at each step (dicts)
+    offset: int  # steps taken before the first one drawn (per-step checks; 0 for trajectories)
+    start: dict  # p and the state before the first drawn step
+    grads: list
+    initial: dict  # hyperparameters that only set a state's value before step 1 (a trajectory passes them)
+
+
+def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
+                  ordinary=False, schedules=(), offsets=START_OFFSETS) -> Problem:
     rule = compiled.rule
     dtype = data.draw(st.sampled_from(dtypes), label="dtype")
     size = data.draw(st.integers(1, max_size), label="size")
     n_steps = data.draw(st.integers(1, max_steps), label="steps")
+    initial = dict(rule.initial) if any(s in compiled.arrays for s, _ in rule.initial) else {}
     hyper = {}
-    for name in compiled.hyperparameters:
+    for name in compiled.hyperparameters + tuple(initial.values()):
         h = rule.hyperparameter(name)
-        hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(strategies.hyperparameter(h), label=name)
-    offset = data.draw(st.sampled_from(START_OFFSETS), label="steps before")
-    arrays = {}
+        hyper[name] = fixed_hyper[name] if name in fixed_hyper else \
+            data.draw(strategies.hyperparameter(h, dtype, ordinary), label=name)
+    per_step = [dict(hyper) for _ in range(n_steps)]
+    for name in schedules:
+        if name in compiled.hyperparameters and name not in fixed_hyper:
+            values = data.draw(strategies.schedule(rule.hyperparameter(name), hyper[name], n_steps, dtype),
+                               label=f"{name} schedule")
+            hyper[name] = values
+            for k, value in enumerate(values):
+                per_step[k][name] = value
+    initial_values = {name: hyper.pop(name) for name in initial.values()}  # the step never sees these
+    for step in per_step:
+        for name in initial_values:
+            step.pop(name)
+    offset = data.draw(st.sampled_from(offsets), label="steps before")
+    start = {}
     for name in compiled.arrays:
         if name == "g":
             continue
         if name in rule.state and offset == 0:
-            arrays[name] = np.zeros(size, dtype=dtype)
+            start[name] = np.full(size, initial_values.get(initial.get(name), 0.0), dtype=dtype)
         else:
             nonneg = name in rule.nonnegative_state
-            arrays[name] = data.draw(strategies.array(np, dtype, size, nonneg, subnormals), label=name)
-    grads = data.draw(strategies.gradient_stream(np, dtype, size, n_steps, subnormals), label="gradients")
-    return dtype, hyper, offset, arrays, grads
+            start[name] = data.draw(strategies.array(np, dtype, size, nonneg, subnormals, ordinary), label=name)
+    grads = data.draw(strategies.gradient_stream(np, dtype, size, n_steps, subnormals, ordinary), label="gradients")
+    return Problem(dtype, hyper, per_step, offset, start, grads, initial_values)
 
 
 def _settings(examples: int):
@@ -201,8 +230,11 @@ def _describe(step_fn) -> str:
 
 
 def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=4,
-                max_size=6, hyperparameters=None, xp=np, name=None) -> CheckReport:
-    """Per-step check of ``step_fn(**arrays, t=t, **hyperparameters)`` against ``rule``."""
+                max_size=6, hyperparameters=None, xp=np, name=None, schedules=()) -> CheckReport:
+    """Per-step check of ``step_fn(**arrays, t=t, **hyperparameters)`` against ``rule``.
+
+    ``schedules``: hyperparameters (e.g. ``("lr",)``) drawn afresh, as a schedule, for each step.
+    """
     compiled = compile_rule(rule, conventions)
     program = bound_program(compiled)
     fixed = dict(hyperparameters or {})
@@ -215,9 +247,10 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     @given(st.data())
     def run(data):
         tracker.examples += 1
-        dtype, hyper, offset, state, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals)
-        for k, g in enumerate(grads):
-            t = offset + k + 1
+        problem = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals, schedules=schedules)
+        dtype, state = problem.dtype, problem.start
+        for k, g in enumerate(problem.grads):
+            t, hyper = problem.offset + k + 1, problem.per_step[k]
             before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
             try:
                 got = call_step(step_fn, xp, before, t, hyper, outputs)
@@ -230,25 +263,83 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                 allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
                 tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
                                 arrays=before, hyper=hyper)
+            if not all(np.isfinite(expected[n]).all() for n in outputs):
+                break  # the reference is undefined from here on (e.g. √ of a negative drawn variance)
             state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
                     {n: state[n] for n in state if n not in got}
 
     return _finish(run, tracker, compiled, name or _describe(step_fn), "per-step", dtypes, conventions)
 
 
+def observed_output(rule) -> str:
+    """What a trajectory check sees: ``p`` for an optimizer, the first non-state output otherwise."""
+    return "p" if "p" in rule.inputs else next(o for o in rule.outputs if o not in rule.state)
+
+
+def run_implementation(run_fn, problem: Problem, rule, xp=np) -> list:
+    """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step."""
+    inputs = {n: xp.asarray(problem.start[n].copy()) for n in rule.inputs if n != "g"}
+    seen = run_fn(inputs, [xp.asarray(g) for g in problem.grads], **problem.hyper, **problem.initial)
+    seen = [_to_numpy(x) for x in seen]
+    if len(seen) != len(problem.grads):
+        raise _Mismatch(f"returned {len(seen)} results for {len(problem.grads)} steps")
+    return seen
+
+
+def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, tracker, *, subnormals=True,
+                      host_dtype=None) -> None:
+    """Compare an observed trajectory with the reference, step by step; raise on the first mismatch.
+
+    The reference carries the exact hidden state and a bound on how far the implementation's hidden
+    state may have drifted from it by rounding; it reads the implementation's own observed output
+    (the parameter), so that errors in it do not accumulate.
+    """
+    r = compiled.rule
+    program = bound_program(compiled)
+    observed = observed_output(r)
+    size = len(problem.grads[0])
+    state_names = [n for n in compiled.arrays if n in r.state]
+    state = {n: problem.start[n].astype(np.float64) for n in state_names}
+    state_bounds = {n: np.zeros(size) for n in state_names}
+    current = {n: problem.start[n] for n in r.inputs if n != "g"}
+    trajectory = _trajectory_record(problem, r)
+    for k, g in enumerate(problem.grads):
+        t, hyper = k + 1, problem.per_step[k]
+        env = {**current, "g": g, **state}
+        expected = compiled.high_precision(env, t, hyper) if problem.dtype == "float64" else \
+            compiled.float64(env, t, hyper)
+        _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
+                                             host_dtype)
+        bounds = dict(zip(compiled.outputs, bounds))
+        allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
+        scale = scales[compiled.outputs.index(observed)]
+        tracker.compare(observed, seen[k], expected[observed], allowed, scale, t=t, dtype=problem.dtype,
+                        arrays={**current, "g": g}, hyper=hyper, history=trajectory)
+        state = {n: expected[n] for n in state_names}
+        state_bounds = {n: np.broadcast_to(bounds[n], (size,)) for n in state_names}
+        if observed in current:
+            current[observed] = seen[k]  # the reference follows the observed parameter
+
+
+def _trajectory_record(problem: Problem, rule) -> dict:
+    """Everything needed to replay a trajectory (the reproduction uses it)."""
+    return dict(start={k: [float(x) for x in problem.start[k]] for k in rule.inputs if k != "g"},
+                initial=dict(problem.initial), gradients=[[float(x) for x in g] for g in problem.grads],
+                hyperparameters=[dict(h) for h in problem.per_step])
+
+
 def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
-                     max_size=6, hyperparameters=None, xp=np, name=None) -> CheckReport:
+                     max_size=6, hyperparameters=None, xp=np, name=None, schedules=(), ordinary=False,
+                     host_dtype=None) -> CheckReport:
     """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
 
     ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
-    an estimator); the implementation starts from zero state at t = 1 and keeps its state hidden.
-    The observed output is ``p`` for an optimizer and the rule's first non-state output otherwise.
+    an estimator); the implementation starts from the rule's initial state at t = 1 and keeps its
+    state hidden.  Hyperparameters named in ``schedules`` come as one value per step (a list).
+    ``ordinary=True`` draws ordinary values only (see strategies.ORDINARY); ``host_dtype`` charges
+    hyperparameter-only arithmetic at that precision instead of float64.
     """
     compiled = compile_rule(rule, conventions)
-    program = bound_program(compiled)
-    r = compiled.rule
-    observed = "p" if "p" in r.inputs else next(o for o in compiled.outputs if o not in r.state)
-    state_names = [n for n in compiled.arrays if n in r.state]
     fixed = dict(hyperparameters or {})
     subnormals = not flushes_subnormals(xp)
     tracker = _Tracker()
@@ -258,34 +349,14 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     @given(st.data())
     def run(data):
         tracker.examples += 1
-        dtype, hyper, _, start, grads = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals)
-        size = len(grads[0])
-        inputs = {n: start[n] for n in r.inputs if n != "g"}
+        problem = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals, ordinary, schedules,
+                                offsets=(0,))
         try:
-            seen = [_to_numpy(x) for x in run_fn({k: xp.asarray(v.copy()) for k, v in inputs.items()},
-                                                  [xp.asarray(g) for g in grads], **hyper)]
+            seen = run_implementation(run_fn, problem, compiled.rule, xp)
         except Exception as exc:
-            tracker.crashed(exc, t=1, dtype=dtype, arrays=inputs, hyper=hyper, history=_lists({"g": grads[0]})["g"])
-        if len(seen) != len(grads):
-            tracker.crashed(_Mismatch(f"returned {len(seen)} results for {len(grads)} steps"), t=1, dtype=dtype,
-                            arrays=inputs, hyper=hyper)
-        state = {n: np.zeros(size) for n in state_names}
-        state_bounds = {n: np.zeros(size) for n in state_names}
-        current = dict(inputs)
-        for k, g in enumerate(grads):
-            t = k + 1
-            env = {**current, "g": g, **state}
-            expected = compiled.high_precision(env, t, hyper) if dtype == "float64" else compiled.float64(env, t, hyper)
-            _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, dtype, subnormals)
-            bounds = dict(zip(compiled.outputs, bounds))
-            allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
-            scale = scales[compiled.outputs.index(observed)]
-            tracker.compare(observed, seen[k], expected[observed], allowed, scale, t=t, dtype=dtype,
-                            arrays={**current, "g": g}, hyper=hyper, history=[list(map(float, x)) for x in grads[:k]])
-            state = {n: expected[n] for n in state_names}
-            state_bounds = {n: np.broadcast_to(bounds[n], (size,)) for n in state_names}
-            if observed in current:
-                current[observed] = seen[k]  # the reference follows the observed parameter
+            tracker.crashed(exc, t=1, dtype=problem.dtype, arrays={}, hyper=problem.per_step[0],
+                            history=_trajectory_record(problem, compiled.rule))
+        follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
 
     return _finish(run, tracker, compiled, name or _describe(run_fn), "trajectory", dtypes, conventions)
 

@@ -4,12 +4,16 @@
   reference for float16/float32 implementations: its own rounding error is bounded by the
   same running error bound as theirs with u = 2⁻⁵³ instead of 2⁻²⁴, i.e. 2⁻²⁹ of their
   tolerance, so it is as good as exact for them.
-* ``mpmath``: element by element at 113 bits (IEEE quad), then rounded once to float64
-  (mpmath rounds to nearest): the correctly rounded reference for float64 implementations.
+* ``mpmath``: element by element, then rounded once to float64 (mpmath rounds to nearest): the
+  correctly rounded reference for float64 implementations.  Each element is evaluated at 113 and
+  at 256 bits; where the two disagree after rounding (a sum that cancels, such as RMSProp's
+  centered v - ḡ² + ε, or a division by a difference that vanished), it is evaluated again at
+  4400 bits, enough to hold any sum of float64 products exactly (exponents span 2⁻²¹⁴⁸..2²⁰⁴⁸).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from functools import lru_cache
 
 import mpmath
@@ -20,6 +24,8 @@ from derivations import Rule
 from derivations import rule as find_rule
 
 HIGH_PRECISION_BITS = 113
+CONFIRM_BITS = 256
+EXACT_BITS = 4400
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,28 @@ class CompiledRule:
     def high_precision(self, arrays: dict, t: int, hyper: dict) -> dict[str, np.ndarray]:
         args = self._arguments(arrays, t, hyper)
         flat = [np.asarray(a, dtype=np.float64).ravel() for a in args[: len(self.arrays)]]
-        scalars = [mpmath.mpf(float(x)) if not isinstance(x, int) else x for x in args[len(self.arrays):]]
+        scalars = [float(x) if not isinstance(x, int) else x for x in args[len(self.arrays):]]
         shape = np.asarray(args[0]).shape
         out = np.empty((len(self.outputs), flat[0].size if flat else 1), dtype=np.float64)
-        with mpmath.workprec(HIGH_PRECISION_BITS):
-            for i in range(out.shape[1]):
-                values = self.mpmath_fn(*(mpmath.mpf(float(a[i])) for a in flat), *scalars)
-                out[:, i] = [float(v) for v in values]
+        for i in range(out.shape[1]):
+            values = [float(a[i]) for a in flat]
+            low, high = (self._at(bits, values, scalars) for bits in (HIGH_PRECISION_BITS, CONFIRM_BITS))
+            exact = low if low == high else self._at(EXACT_BITS, values, scalars)
+            out[:, i] = [math.nan] * len(self.outputs) if exact is None else exact
         return {n: out[k].reshape(shape) for k, n in enumerate(self.outputs)}
+
+    def _at(self, bits: int, values: list, scalars: list) -> list:
+        """The outputs for one element at ``bits`` of precision, rounded to float64.
+
+        None where a divisor is exactly 0; NaN for the √ of a negative number (the reference is
+        undefined there, as the implementation's NaN is)."""
+        with mpmath.workprec(bits):
+            try:
+                results = self.mpmath_fn(*(mpmath.mpf(x) for x in values),
+                                         *(mpmath.mpf(x) if isinstance(x, float) else x for x in scalars))
+            except ZeroDivisionError:
+                return None
+            return [math.nan if isinstance(v, mpmath.mpc) else float(v) for v in results]
 
 
 def compile_rule(rule: Rule | str, conventions: dict | None = None) -> CompiledRule:
@@ -95,3 +115,29 @@ def reference_step(rule, arrays: dict, t: int, hyper: dict, conventions: dict | 
     if np.dtype(dtype) == np.float64:
         return compiled.high_precision(arrays, t, hyper)
     return compiled.float64(arrays, t, hyper)
+
+
+def reference_trajectory(rule, start: dict, gradients, hyperparameters, conventions: dict | None = None,
+                         dtype="float32", initial: dict | None = None) -> list[dict[str, np.ndarray]]:
+    """The reference's outputs after each step of a whole run from the rule's initial state.
+
+    ``start`` holds the non-gradient inputs (``{"p": ...}``); ``hyperparameters`` is one dict for
+    every step or a list with one dict per step (a schedule); ``initial`` sets state that does not
+    start at 0 (e.g. ``{"initial_accumulator": 0.1}``).  The state is carried exactly (float64,
+    or correctly rounded to float64 for ``dtype="float64"``).
+    """
+    compiled = compile_rule(rule, conventions)
+    r = compiled.rule
+    gradients = [np.asarray(g, dtype=np.float64) for g in gradients]
+    per_step = hyperparameters if isinstance(hyperparameters, (list, tuple)) else [hyperparameters] * len(gradients)
+    size = gradients[0].shape
+    starts = dict(r.initial)
+    state = {n: np.full(size, (initial or {}).get(starts.get(n), 0.0)) for n in compiled.arrays if n in r.state}
+    current = {k: np.asarray(v, dtype=np.float64) for k, v in start.items()}
+    out = []
+    for k, g in enumerate(gradients):
+        step = reference_step(r, {**current, "g": g, **state}, k + 1, per_step[k], conventions, dtype)
+        state = {n: step[n] for n in state}
+        current = {n: step.get(n, current[n]) for n in current}
+        out.append(step)
+    return out

@@ -5,11 +5,11 @@ import json
 
 
 def reproduction(report) -> str:
-    """Copy-paste Python that replays the failing step against the exact reference."""
+    """Copy-paste Python that replays the failure against the exact reference."""
+    if report.mode == "trajectory":
+        return _trajectory_reproduction(report)
     c = report.counterexample
     lines = ["    import numpy as np", "    from verify import reference_step", ""]
-    if c.history:
-        lines.append(f"    # gradients of the {len(c.history)} earlier steps (trajectory check): {c.history!r}")
     arrays = ", ".join(f"{k!r}: np.array({v!r}, dtype={c.dtype!r})" for k, v in c.arrays.items())
     lines += [
         f"    arrays = {{{arrays}}}",
@@ -17,11 +17,32 @@ def reproduction(report) -> str:
         f"    t = {c.t}",
         f"    expected = reference_step({report.rule!r}, arrays, t, hyperparameters,",
         f"                              conventions={report.conventions!r}, dtype={c.dtype!r})",
+        f"    got = {report.implementation}(**{{k: v.copy() for k, v in arrays.items()}}, t=t, **hyperparameters)",
     ]
-    if report.mode == "per-step":
-        lines.append(f"    got = {report.implementation}(**{{k: v.copy() for k, v in arrays.items()}}, t=t, **hyperparameters)")
     if c.output:
         lines.append(f"    print(expected[{c.output!r}][{c.index}])  # {c.expected!r}; the implementation gave {c.got!r}")
+    return "\n".join(lines)
+
+
+def _trajectory_reproduction(report) -> str:
+    c = report.counterexample
+    h = c.history
+    if not h:
+        return f"    # {c.problem}"
+    lines = [
+        "    import numpy as np",
+        "    from verify import reference_trajectory",
+        "",
+        f"    start = {{k: np.array(v, dtype={c.dtype!r}) for k, v in {h['start']!r}.items()}}",
+        f"    gradients = [np.array(g, dtype={c.dtype!r}) for g in {h['gradients']!r}]",
+        f"    hyperparameters = {h['hyperparameters']!r}  # one dict per step",
+        f"    expected = reference_trajectory({report.rule!r}, start, gradients, hyperparameters,",
+        f"                                    conventions={report.conventions!r}, dtype={c.dtype!r},"
+        f" initial={h['initial']!r})",
+    ]
+    if c.output:
+        lines.append(f"    print(expected[{c.t - 1}][{c.output!r}][{c.index}])  # {c.expected!r} at step t={c.t};"
+                     f" the implementation gave {c.got!r}")
     return "\n".join(lines)
 
 

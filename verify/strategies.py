@@ -21,15 +21,53 @@ TYPICAL = {
     "alpha": (0.0, 0.5, 0.9, 0.99),
     "eps": (1e-8, 1e-6, 1e-3),
     "weight_decay": (0.0, 1e-2, 0.1),
+    "momentum": (0.0, 0.9, 0.99),
+    "dampening": (0.0, 0.1, 0.5),
+    "initial_accumulator": (0.0, 0.1, 1.0),
 }
+
+# Ordinary values only, for telling conventions apart (verify.conventions): each convention axis
+# shows at these values (ε large enough to matter, momentum and decay switched on), while the
+# edge cases of the whole domain are left to the check that follows a match.
+ORDINARY = {
+    "lr": (1e-3, 1e-2, 0.1, 0.5),
+    "beta1": (0.5, 0.9, 0.95),
+    "beta2": (0.9, 0.99, 0.999),
+    "alpha": (0.5, 0.9, 0.99),
+    "eps": (1e-8, 1e-6, 1e-3, 0.1),
+    "weight_decay": (0.0, 1e-2, 0.1),
+    "momentum": (0.5, 0.9),
+    "dampening": (0.0, 0.1, 0.5),
+    "initial_accumulator": (0.0, 0.1, 1.0),
+}
+LR_FACTORS = (1.0, 0.5, 0.1, 2.0, 3.0)  # a learning-rate schedule multiplies lr by one of these each step
 
 
 def log_uniform(low_exp: float, high_exp: float):
     return st.floats(low_exp, high_exp).map(lambda e: float(10.0**e))
 
 
-def hyperparameter(h: Hyperparameter) -> st.SearchStrategy[float]:
-    """Values strictly inside ``h``'s domain: typical values, then the whole domain."""
+def representable(x: float, dtype, h: Hyperparameter) -> float:
+    """``x`` rounded to ``dtype`` (an implementation may store hyperparameters in the array dtype),
+    moved one step back inside ``h``'s domain where rounding left it (β → 1, lr → 0)."""
+    if dtype is None or np.dtype(dtype) == np.float64:
+        return x
+    r = np.asarray(x, dtype=dtype)
+    if not h.contains(float(r)):
+        r = np.nextafter(r, np.asarray(h.default, dtype=dtype))
+    return float(r)
+
+
+def hyperparameter(h: Hyperparameter, dtype=None, ordinary: bool = False) -> st.SearchStrategy[float]:
+    """Values strictly inside ``h``'s domain, representable in ``dtype``: typical values, then the
+    whole domain (``ordinary=True``: only the ORDINARY values, for fingerprinting)."""
+    if ordinary:
+        values = tuple(x for x in ORDINARY.get(h.name, (h.default,)) if h.contains(x)) or (h.default,)
+        return st.sampled_from(values).map(lambda x: representable(x, dtype, h))
+    return _whole_domain(h).map(lambda x: representable(x, dtype, h))
+
+
+def _whole_domain(h: Hyperparameter) -> st.SearchStrategy[float]:
     if h.low == 0.0 and h.high == 1.0:  # a decay rate in [0, 1)
         wide = st.floats(0.0, 1.0, exclude_max=True) | st.floats(0.0, 6.0).map(lambda e: 1.0 - 10.0**-e)
     elif h.high == math.inf:  # a positive scale: lr, ε, λ
@@ -48,19 +86,23 @@ def magnitudes(dtype) -> tuple[float, float]:
     return math.log10(float(info.tiny)) / 2, math.log10(float(info.max)) / 4
 
 
-def element(dtype, nonnegative: bool = False, subnormals: bool = True) -> st.SearchStrategy[float]:
+def element(dtype, nonnegative: bool = False, subnormals: bool = True, ordinary: bool = False):
     """Zeros, ordinary values, tiny and huge magnitudes, both signs; exactly representable.
 
     ``subnormals=False`` for backends that flush them to zero (GPU kernels): such values become 0.
+    ``ordinary=True``: zeros and magnitudes in [1e-3, 1e2] only (for fingerprinting).
     """
     lo, hi = magnitudes(dtype)
-    magnitude = st.one_of(
-        st.just(0.0),
-        st.floats(0.0, 10.0),
-        st.sampled_from((1.0, 0.5, 2.0)),
-        log_uniform(lo, -3.0),
-        log_uniform(3.0, hi),
-    )
+    if ordinary:
+        magnitude = st.one_of(st.just(0.0), st.sampled_from((1.0, 0.5, 2.0)), log_uniform(-3.0, 2.0))
+    else:
+        magnitude = st.one_of(
+            st.just(0.0),
+            st.floats(0.0, 10.0),
+            st.sampled_from((1.0, 0.5, 2.0)),
+            log_uniform(lo, -3.0),
+            log_uniform(3.0, hi),
+        )
     signed = magnitude if nonnegative else st.tuples(magnitude, st.booleans()).map(lambda x: -x[0] if x[1] else x[0])
     smallest_normal = float(np.finfo(dtype).tiny)
 
@@ -71,12 +113,20 @@ def element(dtype, nonnegative: bool = False, subnormals: bool = True) -> st.Sea
     return signed.map(representable)
 
 
-def array(xp, dtype, size: int, nonnegative: bool = False, subnormals: bool = True):
-    return st.lists(element(dtype, nonnegative, subnormals), min_size=size, max_size=size).map(
+def array(xp, dtype, size: int, nonnegative: bool = False, subnormals: bool = True, ordinary: bool = False):
+    return st.lists(element(dtype, nonnegative, subnormals, ordinary), min_size=size, max_size=size).map(
         lambda values: xp.asarray(np.asarray(values, dtype=dtype))
     )
 
 
-def gradient_stream(xp, dtype, size: int, steps: int, subnormals: bool = True):
+def gradient_stream(xp, dtype, size: int, steps: int, subnormals: bool = True, ordinary: bool = False):
     """``steps`` gradients of ``size`` elements: zeros, tiny, huge, mixed signs."""
-    return st.lists(array(xp, dtype, size, subnormals=subnormals), min_size=steps, max_size=steps)
+    return st.lists(array(xp, dtype, size, subnormals=subnormals, ordinary=ordinary), min_size=steps,
+                    max_size=steps)
+
+
+def schedule(h: Hyperparameter, start: float, steps: int, dtype) -> st.SearchStrategy[list]:
+    """Per-step values of a schedulable hyperparameter (the learning rate): ``start`` at the first
+    step, then ``start`` times one of LR_FACTORS at each later step."""
+    factors = st.lists(st.sampled_from(LR_FACTORS), min_size=steps - 1, max_size=steps - 1)
+    return factors.map(lambda fs: [start] + [representable(start * f, dtype, h) for f in fs])

@@ -97,18 +97,24 @@ class BoundProgram:
                 node = _Node("powsym", (self._add(base, arrays), self._add(exponent, arrays)), None, host)
         elif isinstance(expr, sp.Max):
             node = _Node("max", tuple(self._add(a, arrays) for a in expr.args), None, host)
+        elif host and isinstance(expr, sp.Piecewise):  # e.g. "1 at the first step": a host-side choice
+            names = sorted(str(s) for s in expr.free_symbols)
+            node = _Node("select", (), (sp.lambdify(sorted(expr.free_symbols, key=str), expr, "math"), names), host)
         else:
             raise NotImplementedError(f"no rounding model for {type(expr).__name__} in {expr}")
         self.nodes.append(node)
         self._index[expr] = len(self.nodes) - 1
         return len(self.nodes) - 1
 
-    def evaluate(self, env: dict, input_bounds: dict, dtype, subnormals: bool = True):
+    def evaluate(self, env: dict, input_bounds: dict, dtype, subnormals: bool = True, host_dtype=None):
         """Values (float64), error bounds and magnitudes |f|(|x|) of every root, for inputs ``env``.
 
         ``subnormals=False``: the backend flushes results below the smallest normal to zero, so an
         underflowing operation may lose up to that much instead of the smallest subnormal.
+        ``host_dtype``: the precision of hyperparameter-only arithmetic (1-β^t); float64 unless an
+        implementation is known, or being tested, to compute it in the array dtype.
         """
+        host_u = HOST_UNIT_ROUNDOFF if host_dtype is None else unit_roundoff(host_dtype)
         u_arr = unit_roundoff(dtype)
         tiny = smallest_subnormal(dtype) if subnormals else float(np.finfo(dtype).tiny)
         vals: list = []
@@ -116,10 +122,10 @@ class BoundProgram:
         scales: list = []
         with np.errstate(all="ignore"):
             for node in self.nodes:
-                u = HOST_UNIT_ROUNDOFF if node.host else u_arr
+                u = host_u if node.host else u_arr
                 floor = 0.0 if node.host else tiny
                 value, bound = _apply(node, vals, bnds, env, input_bounds, u, tiny)
-                if node.op not in ("sym", "num", "max"):
+                if node.op not in ("sym", "num", "max", "select"):
                     bound = bound + u * np.abs(value) + floor
                 scales.append(_scale(node, value, scales))
                 vals.append(value)
@@ -162,6 +168,9 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
         return value, np.asarray(input_bounds.get(node.payload, 0.0), dtype=np.float64)
     if node.op == "num":
         return node.payload, 0.0
+    if node.op == "select":  # picks one exact host value
+        fn, names = node.payload
+        return float(fn(*(env[n] for n in names))), 0.0
     xs = [vals[i] for i in node.args]
     bs = [bnds[i] for i in node.args]
     if node.op == "add":

@@ -1,0 +1,105 @@
+"""RMSProp, with its centered and momentum variants: the rule, its axes and a derivation.
+
+Sources: seed 003_91c12aa291f221ab.txt "RMSProp" (r ← ρr + (1-ρ) g⊙g, θ ← θ - ε/√(r+δ) ⊙ g: δ inside
+the root); seed 001_08f6c05329770bc7.txt "RMSProp" (Hinton's ρ = 0.9, ε inside the root); seed
+000_a2fbe8e070163c86.txt 1.3.2 (V_t = βV_{t-1} + (1-β)g²).  The centered variant divides by an
+estimate of the standard deviation, √(r - ḡ²) with ḡ the EMA of g (Graves, "Generating
+Sequences With Recurrent Neural Networks", 2013, eq. 38-41); momentum adds a buffer on top.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .core import Derivation, Step
+from .rule import ConventionAxis, Hyperparameter, Rule, sym
+
+SOURCE = ("seed 003_91c12aa291f221ab.txt (RMSProp); seed 001_08f6c05329770bc7.txt (RMSProp); "
+          "seed 000_a2fbe8e070163c86.txt (1.3.2)")
+
+
+def _build(conv: dict):
+    p, g, v, gavg, buf = (sym(n) for n in ("p", "g", "v", "gavg", "buf"))
+    lr, rho, eps, mu, wd = (sym(n) for n in ("lr", "alpha", "eps", "momentum", "weight_decay"))
+    out = []
+    grad = g + wd * p if conv["weight_decay"] == "l2" else g
+    out.append((v, rho * v + (1 - rho) * grad**2))
+    variance = v
+    if conv["centered"]:
+        out.append((gavg, rho * gavg + (1 - rho) * grad))
+        variance = v - gavg**2
+    if conv["eps"] == "outside_sqrt":
+        direction = grad / (sp.sqrt(variance) + eps)
+    else:
+        direction = grad / sp.sqrt(variance + eps)
+    if conv["lr"] == "inside_buffer":
+        out.append((buf, mu * buf + lr * direction))
+        new_p = p - buf
+    else:
+        out.append((buf, mu * buf + direction))
+        new_p = p - lr * buf
+    if conv["weight_decay"] == "decoupled":
+        new_p = new_p - lr * wd * p
+    out.append((p, new_p))
+    return tuple(out)
+
+
+RULE = Rule(
+    name="rmsprop",
+    title="RMSProp (centered, with momentum)",
+    inputs=("p", "g"),
+    state=("v", "gavg", "buf"),
+    outputs=("p", "v", "gavg", "buf"),
+    hyperparameters=(
+        Hyperparameter("lr", 0.0, float("inf"), True, True, 1e-2, "learning rate ε (η)"),
+        Hyperparameter("alpha", 0.0, 1.0, False, True, 0.9, "ρ, decay of the squared-gradient average (Hinton: 0.9)"),
+        Hyperparameter("eps", 0.0, float("inf"), True, True, 1e-8, "δ, keeps the denominator away from 0"),
+        Hyperparameter("momentum", 0.0, 1.0, False, True, 0.0, "decay of the momentum buffer (0: none)"),
+        Hyperparameter("weight_decay", 0.0, float("inf"), False, True, 0.0, "λ, L2 or decoupled decay"),
+        Hyperparameter("initial_accumulator", 0.0, float("inf"), False, True, 0.0,
+                       "value of the squared-gradient average before the first step"),
+    ),
+    axes=(
+        ConventionAxis("eps", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
+            ("inside_sqrt", "g/√(r + δ), as seeds 001 and 003 write it"),
+            ("outside_sqrt", "g/(√r + δ)"),
+        )),
+        ConventionAxis("centered", (False, True), False, (
+            (False, "divide by √r"), (True, "divide by √(r - ḡ²), ḡ the EMA of g"),
+        )),
+        ConventionAxis("lr", ("outside_buffer", "inside_buffer"), "outside_buffer", (
+            ("outside_buffer", "buf ← μ buf + g/√r, p ← p - lr·buf"),
+            ("inside_buffer", "buf ← μ buf + lr·g/√r, p ← p - buf"),
+        )),
+        ConventionAxis("weight_decay", ("none", "l2", "decoupled"), "none", (
+            ("none", "no decay"), ("l2", "g ← g + λp before the averages"),
+            ("decoupled", "p ← p - lr·λ·p beside the RMSProp step"),
+        )),
+    ),
+    build=_build,
+    source=SOURCE,
+    nonnegative_state=("v",),
+    initial=(("v", "initial_accumulator"),),
+)
+
+# --- derivations -------------------------------------------------------------------------
+sigma = sp.Symbol("sigma", positive=True)
+rho = 1 / (1 + sigma)  # every ρ in (0, 1), so SymPy knows ρ > 0 and 1-ρ > 0
+g1, g2 = sp.symbols("g_1 g_2", real=True)
+r1, m1 = (1 - rho) * g1**2, (1 - rho) * g1  # one step from r_0 = ḡ_0 = 0
+r2, m2 = rho * r1 + (1 - rho) * g2**2, rho * m1 + (1 - rho) * g2
+CENTERED = Derivation(
+    name="rmsprop.centered_variance",
+    claim=("the centered denominator's r - ḡ² is ≥ 0 in exact arithmetic for the first two steps from zero "
+           "state: r₁ - ḡ₁² = ρ(1-ρ)g₁² and r₂ - ḡ₂² = ρ(1-ρ)[(1-ρ)(g₁-g₂)² + ρ²g₁² + ρg₂²]"),
+    steps=(
+        Step("r₁ - ḡ₁² ≥ 0", 0, r1 - m1**2, "r₁ - ḡ₁² = ρ(1-ρ)g₁², a square with a positive weight",
+             relation="<=", certificate=rho * (1 - rho) * g1**2),
+        Step("r₂ - ḡ₂² ≥ 0", 0, r2 - m2**2, "a sum of squares with positive weights",
+             relation="<=", certificate=rho * (1 - rho) * ((1 - rho) * (g1 - g2) ** 2 + rho**2 * g1**2 + rho * g2**2)),
+    ),
+    assumptions=("0 < ρ < 1, written ρ = 1/(1+σ) with σ > 0", "r_0 = ḡ_0 = 0"),
+    source=SOURCE + "; Graves (2013)",
+    scope="t = 1 and t = 2 symbolically (not every t); rounding can still make r - ḡ² slightly negative",
+)
+
+DERIVATIONS = (CENTERED,)
