@@ -125,6 +125,11 @@ class _Tracker:
         self.failure: Counterexample | None = None
 
     def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
+        with np.errstate(all="ignore"):  # inf/NaN in the implementation's output are findings, not warnings
+            self._compare(name, got, expected, allowed, scale, t=t, dtype=dtype, arrays=arrays, hyper=hyper,
+                          history=history)
+
+    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
         if got.shape != expected.shape or got.dtype != np.dtype(dtype):
             self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
                                       float("inf"), 0.0, problem=(
@@ -182,7 +187,7 @@ class Problem:
 
 
 def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
-                  ordinary=False, schedules=(), offsets=START_OFFSETS) -> Problem:
+                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=()) -> Problem:
     rule = compiled.rule
     dtype = data.draw(st.sampled_from(dtypes), label="dtype")
     size = data.draw(st.integers(1, max_size), label="size")
@@ -191,8 +196,10 @@ def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fix
     hyper = {}
     for name in compiled.hyperparameters + tuple(initial.values()):
         h = rule.hyperparameter(name)
-        hyper[name] = fixed_hyper[name] if name in fixed_hyper else \
-            data.draw(strategies.hyperparameter(h, dtype, ordinary), label=name)
+        values = strategies.hyperparameter(h, dtype, ordinary)
+        if name in positive:  # an implementation that rejects 0 here (e.g. Nesterov without momentum)
+            values = values.filter(lambda x: x > 0)
+        hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(values, label=name)
     per_step = [dict(hyper) for _ in range(n_steps)]
     for name in schedules:
         if name in compiled.hyperparameters and name not in fixed_hyper:
@@ -219,9 +226,9 @@ def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fix
     return Problem(dtype, hyper, per_step, offset, start, grads, initial_values)
 
 
-def _settings(examples: int):
+def _settings(examples: int, phases=(Phase.generate, Phase.shrink)):
     return settings(max_examples=examples, deadline=None, database=None, print_blob=False,
-                    suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+                    suppress_health_check=list(HealthCheck), phases=phases,
                     report_multiple_bugs=False)
 
 
@@ -299,7 +306,8 @@ def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, trac
     observed = observed_output(r)
     size = len(problem.grads[0])
     state_names = [n for n in compiled.arrays if n in r.state]
-    state = {n: problem.start[n].astype(np.float64) for n in state_names}
+    initial = dict(r.initial)  # state starts at 0, or at its initial-value hyperparameter
+    state = {n: np.full(size, float(problem.initial.get(initial.get(n), 0.0))) for n in state_names}
     state_bounds = {n: np.zeros(size) for n in state_names}
     current = {n: problem.start[n] for n in r.inputs if n != "g"}
     trajectory = _trajectory_record(problem, r)
@@ -330,14 +338,15 @@ def _trajectory_record(problem: Problem, rule) -> dict:
 
 def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
                      max_size=6, hyperparameters=None, xp=np, name=None, schedules=(), ordinary=False,
-                     host_dtype=None) -> CheckReport:
+                     host_dtype=None, positive=()) -> CheckReport:
     """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
 
     ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
     an estimator); the implementation starts from the rule's initial state at t = 1 and keeps its
     state hidden.  Hyperparameters named in ``schedules`` come as one value per step (a list).
     ``ordinary=True`` draws ordinary values only (see strategies.ORDINARY); ``host_dtype`` charges
-    hyperparameter-only arithmetic at that precision instead of float64.
+    hyperparameter-only arithmetic at that precision instead of float64; hyperparameters named in
+    ``positive`` are never drawn as 0.
     """
     compiled = compile_rule(rule, conventions)
     fixed = dict(hyperparameters or {})
@@ -350,7 +359,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     def run(data):
         tracker.examples += 1
         problem = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals, ordinary, schedules,
-                                offsets=(0,))
+                                offsets=(0,), positive=positive)
         try:
             seen = run_implementation(run_fn, problem, compiled.rule, xp)
         except Exception as exc:
