@@ -1,4 +1,4 @@
-"""The optverify command line: list, prove, check, bench."""
+"""The optverify command line: list, prove, check, bench, crosscheck."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +13,8 @@ EPILOG = """examples:
   optverify check adam --examples 200     more Hypothesis examples per convention
   optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
   optverify bench                         Adam throughput against torch.optim.Adam
+  optverify crosscheck torch optax keras  which convention each framework's SGD/RMSProp/Adam follows
+  optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
 
 exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
 
@@ -134,12 +136,29 @@ def cmd_bench(args) -> int:
     return bench_main(args)
 
 
+def cmd_crosscheck(args) -> int:
+    from . import crosscheck
+    from .report import dumps
+
+    progress = None if args.json or args.markdown else (lambda i, n, label: _progress(True, i, n, label))
+    rules = set(args.only) if args.only else None
+    rows, seconds = crosscheck.run(args.sources or crosscheck.DEFAULT_SOURCES, rule=args.rule, rules=rules,
+                                   examples=args.examples, seed=args.seed, progress=progress)
+    if args.json:
+        print(dumps(crosscheck.json_payload(rows, seconds)))
+    elif args.markdown:
+        print(crosscheck.markdown(rows, seconds))
+    else:
+        print(crosscheck.text(rows, seconds))
+    return 0 if all(r.status in ("matched", "not installed") for r in rows) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="optverify",
         description="Prove optimizer derivations exactly, and check implementations against them.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True, metavar="{list,prove,check,bench}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,prove,check,bench,crosscheck}")
     s = sub.add_parser("list", help="rules, convention axes and derivations")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_list)
@@ -161,6 +180,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_bench)
+    s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
+    s.add_argument("sources", nargs="*", help="torch, optax, keras (default: all three), or module:function")
+    s.add_argument("--rule", choices=("sgd", "rmsprop", "adam"), help="the rule a module:function implements")
+    s.add_argument("--only", nargs="+", choices=("sgd", "rmsprop", "adam"), help="only these rules' optimizers")
+    s.add_argument("--examples", type=int, default=30, help="surveyed trajectories per optimizer (default 30)")
+    s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
+    out = s.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="machine-readable output")
+    out.add_argument("--markdown", action="store_true", help="the matrix as a Markdown table")
+    s.set_defaults(func=cmd_crosscheck)
     return p
 
 
@@ -170,6 +199,6 @@ def main(argv=None) -> int:
         parser().error("--examples must be at least 1")
     try:
         return args.func(args)
-    except (KeyError, RuntimeError) as exc:
+    except (KeyError, RuntimeError, ValueError, ImportError) as exc:
         print(f"optverify: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2

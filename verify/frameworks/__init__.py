@@ -60,10 +60,11 @@ class Target:
         notes = []
         for ours, value in self.framework_defaults().items():
             paper = r.hyperparameter(ours).default
-            if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            number = 0.0 if value is None else value  # None switches the feature off (momentum, decay)
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
                 notes.append(f"{self.arguments[ours]}={value!r} by default (rule: {ours}={paper:g})")
-            elif not math.isclose(float(value), paper, rel_tol=1e-12, abs_tol=0.0):
-                notes.append(f"{self.arguments[ours]}={value:g} by default (rule: {ours}={paper:g})")
+            elif not math.isclose(float(number), paper, rel_tol=1e-12, abs_tol=0.0):
+                notes.append(f"{self.arguments[ours]}={value!r} by default (rule: {ours}={paper:g})")
         return notes
 
 
