@@ -17,6 +17,17 @@ def test_cupy_adam_passes(conventions, fused):
     assert check("adam", adam_kernel(conventions, fused=fused), conventions, xp=cupy, examples=20).passed
 
 
+@pytest.mark.parametrize("name", ["sgd", "rmsprop"])
+def test_cupy_sgd_and_rmsprop_pass(name):
+    import cupy
+
+    from verify.adapters import kernel_for
+
+    for conventions in rule(name).variants():
+        report = check(name, kernel_for(name, conventions), conventions, xp=cupy, examples=10, schedules=("lr",))
+        assert report.passed, report.message()
+
+
 def test_cupy_ema_passes():
     import cupy
 

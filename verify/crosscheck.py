@@ -14,6 +14,7 @@ from .frameworks import ADAPTERS, NotInstalled, Target, load
 from .frameworks.user import load_targets
 
 DEFAULT_SOURCES = ("torch", "optax", "keras")
+RULE_ORDER = {"sgd": 0, "rmsprop": 1, "adam": 2}  # rows grouped by family, frameworks in the order asked
 
 
 @dataclass
@@ -68,8 +69,7 @@ def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, s
             progress(i, len(targets), target.label)
         rows.append(crosscheck_target(target, examples=examples, seed=seed))
     order = {s: k for k, s in enumerate(sources)}
-    return sorted(rows, key=lambda r: (["sgd", "rmsprop", "adam", ""].index(r.rule) if r.rule in
-                                       ("sgd", "rmsprop", "adam") else 3, order.get(r.framework, len(order))))
+    return sorted(rows, key=lambda r: (RULE_ORDER.get(r.rule, len(RULE_ORDER)), order.get(r.framework, len(order))))
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 A ``Target`` is one optimizer of one framework with its options fixed (``torch.optim.Adam(amsgrad=True)``).
 It says which rule it is an instance of, how our hyperparameter names map onto its arguments (one
 table per adapter), which of our hyperparameters it has no argument for (pinned), and how to run it:
-``target.runner(dtype)`` gives ``run(inputs, gradients, **hyperparameters)`` → the parameter after
+``target.runner()`` gives ``run(inputs, gradients, **hyperparameters)`` → the parameter after
 each step, with the learning rate given per step.  Which *convention* it follows is never written
 here; verify.conventions finds it by running it.
 
@@ -36,7 +36,7 @@ class Target:
     rule: str
     arguments: dict  # our hyperparameter -> the framework's argument ("betas[1]": element 1 of a tuple)
     pinned: dict  # our hyperparameters the optimizer has no argument for -> the value it behaves as
-    runner: Callable  # dtype -> run(inputs, gradients, **hyperparameters)
+    runner: Callable  # () -> run(inputs, gradients, **hyperparameters); the dtype is the inputs' dtype
     signature: Callable  # the callable whose signature holds the framework's defaults
     positive: tuple = ()  # hyperparameters it rejects at 0
     notes: tuple = field(default_factory=tuple)  # facts about its API worth a reader's attention

@@ -31,7 +31,7 @@ def require():
 
 
 def _runner(name: str, arguments: dict, options: dict):
-    def make(dtype=None):
+    def make():
         keras = _import_keras()
         cls = getattr(keras.optimizers, name)
 

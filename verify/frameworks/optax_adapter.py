@@ -17,7 +17,7 @@ def require():
 
 
 def _runner(name: str, arguments: dict, options: dict):
-    def make(dtype=None):
+    def make():
         import jax
 
         jax.config.update("jax_enable_x64", True)

@@ -15,7 +15,7 @@ def require():
 
 
 def _runner(name: str, arguments: dict, options: dict):
-    def make(dtype=None):
+    def make():
         import torch
 
         cls = getattr(torch.optim, name)

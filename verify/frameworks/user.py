@@ -36,7 +36,7 @@ def step_function_target(fn, rule: str, label: str | None = None) -> Target:
     pinned = {h: r.hyperparameter(h).default for h in step_hyper if not accepts(h)}
     label = label or getattr(fn, "__qualname__", type(fn).__name__)
 
-    def make(dtype=None):
+    def make():
         def run(inputs, gradients, **hyper):
             p = np.array(inputs["p"])
             values = {s: np.full_like(p, hyper.get(initial.get(s), 0.0)) for s in state}
