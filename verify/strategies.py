@@ -1,12 +1,14 @@
 """Hypothesis strategies for hyperparameters, arrays and gradient streams.
 
 Every draw is labelled (``data.draw(..., label=...)``), so a failure names what was drawn.
+Strategies are cached: building one costs more than drawing from it.
 Arrays are built with the array module passed in (``xp``: numpy, cupy, ...), as
 hypothesis.extra.array_api does, rather than imported here.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from hypothesis import strategies as st
@@ -58,6 +60,7 @@ def representable(x: float, dtype, h: Hyperparameter) -> float:
     return float(r)
 
 
+@lru_cache(maxsize=None)  # building a strategy costs more than drawing from it
 def hyperparameter(h: Hyperparameter, dtype=None, ordinary: bool = False) -> st.SearchStrategy[float]:
     """Values strictly inside ``h``'s domain, representable in ``dtype``: typical values, then the
     whole domain (``ordinary=True``: only the ORDINARY values, for fingerprinting)."""
@@ -67,6 +70,7 @@ def hyperparameter(h: Hyperparameter, dtype=None, ordinary: bool = False) -> st.
     return _whole_domain(h).map(lambda x: representable(x, dtype, h))
 
 
+@lru_cache(maxsize=None)
 def _whole_domain(h: Hyperparameter) -> st.SearchStrategy[float]:
     if h.low == 0.0 and h.high == 1.0:  # a decay rate in [0, 1)
         wide = st.floats(0.0, 1.0, exclude_max=True) | st.floats(0.0, 6.0).map(lambda e: 1.0 - 10.0**-e)
@@ -86,6 +90,7 @@ def magnitudes(dtype) -> tuple[float, float]:
     return math.log10(float(info.tiny)) / 2, math.log10(float(info.max)) / 4
 
 
+@lru_cache(maxsize=None)
 def element(dtype, nonnegative: bool = False, subnormals: bool = True, ordinary: bool = False):
     """Zeros, ordinary values, tiny and huge magnitudes, both signs; exactly representable.
 
@@ -113,12 +118,14 @@ def element(dtype, nonnegative: bool = False, subnormals: bool = True, ordinary:
     return signed.map(representable)
 
 
+@lru_cache(maxsize=None)
 def array(xp, dtype, size: int, nonnegative: bool = False, subnormals: bool = True, ordinary: bool = False):
     return st.lists(element(dtype, nonnegative, subnormals, ordinary), min_size=size, max_size=size).map(
         lambda values: xp.asarray(np.asarray(values, dtype=dtype))
     )
 
 
+@lru_cache(maxsize=None)
 def gradient_stream(xp, dtype, size: int, steps: int, subnormals: bool = True, ordinary: bool = False):
     """``steps`` gradients of ``size`` elements: zeros, tiny, huge, mixed signs."""
     return st.lists(array(xp, dtype, size, subnormals=subnormals, ordinary=ordinary), min_size=steps,
