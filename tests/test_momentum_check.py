@@ -20,19 +20,14 @@ def test_numpy_kernel_passes_every_convention(name, conventions):
     assert report.passed and report.examples >= 15
 
 
-@pytest.mark.parametrize("mutation", SGD_MUTANTS)
-def test_each_planted_sgd_bug_is_caught(mutation):
-    step, conv = sgd_for(mutation)
-    report = check("sgd", step, conv, raise_on_failure=False)
-    assert not report.passed, f"mutant {mutation} was not caught"
-    assert report.counterexample.error_ulps > report.counterexample.allowed_ulps
+PLANTED = [("sgd", sgd_for, m) for m in SGD_MUTANTS] + [("rmsprop", rmsprop_for, m) for m in RMSPROP_MUTANTS]
 
 
-@pytest.mark.parametrize("mutation", RMSPROP_MUTANTS)
-def test_each_planted_rmsprop_bug_is_caught(mutation):
-    step, conv = rmsprop_for(mutation)
-    report = check("rmsprop", step, conv, raise_on_failure=False)
-    assert not report.passed, f"mutant {mutation} was not caught"
+@pytest.mark.parametrize("name,factory,mutation", PLANTED, ids=lambda x: x if isinstance(x, str) else "")
+def test_each_planted_bug_is_caught(name, factory, mutation):
+    step, conv = factory(mutation)
+    report = check(name, step, conv, raise_on_failure=False)
+    assert not report.passed, f"{name} mutant {mutation} was not caught"
     assert report.counterexample.error_ulps > report.counterexample.allowed_ulps
 
 

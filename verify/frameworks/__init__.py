@@ -68,6 +68,11 @@ class Target:
         return notes
 
 
+def call_label(qualified_name: str, options: dict) -> str:
+    """How a user writes the optimizer: ``torch.optim.Adam(amsgrad=True)``."""
+    return f"{qualified_name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
+
+
 def _split(argument: str):
     if argument.endswith("]"):
         name, index = argument[:-1].split("[")

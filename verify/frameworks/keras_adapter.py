@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from . import Target, framework_kwargs
+from . import Target, call_label, framework_kwargs
 
 
 def _import_keras():
@@ -52,20 +52,17 @@ def _runner(name: str, arguments: dict, options: dict):
                 keras.config.set_floatx(before)
             return out
 
-        run.__qualname__ = _label(name, options)
+        run.__qualname__ = call_label("keras.optimizers." + name, options)
         return run
 
     return make
 
 
-def _label(name, options):
-    return f"keras.optimizers.{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
-
-
 def _target(rule, name, arguments, options=None, pinned=None, notes=()):
     keras = _import_keras()
     options = options or {}
-    return Target("keras", _label(name, options), rule, arguments, pinned or {}, _runner(name, arguments, options),
+    label = call_label("keras.optimizers." + name, options)
+    return Target("keras", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
                   getattr(keras.optimizers, name).__init__, (), notes)
 
 

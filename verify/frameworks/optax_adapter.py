@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Target, framework_kwargs
+from . import Target, call_label, framework_kwargs
 
 
 def require():
@@ -39,21 +39,18 @@ def _runner(name: str, arguments: dict, options: dict):
                 out.append(np.asarray(p))
             return out
 
-        run.__qualname__ = _label(name, options)
+        run.__qualname__ = call_label("optax." + name, options)
         return run
 
     return make
-
-
-def _label(name, options):
-    return f"optax.{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
 
 
 def _target(rule, name, arguments, options=None, pinned=None, notes=()):
     import optax
 
     options = options or {}
-    return Target("optax", _label(name, options), rule, arguments, pinned or {}, _runner(name, arguments, options),
+    label = call_label("optax." + name, options)
+    return Target("optax", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
                   getattr(optax, name), (), notes)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Target, framework_kwargs
+from . import Target, call_label, framework_kwargs
 
 
 def require():
@@ -33,22 +33,18 @@ def _runner(name: str, arguments: dict, options: dict):
                 out.append(p.detach().numpy().copy())
             return out
 
-        run.__qualname__ = _label(name, options)
+        run.__qualname__ = call_label("torch.optim." + name, options)
         return run
 
     return make
-
-
-def _label(name, options):
-    flags = ", ".join(f"{k}={v!r}" for k, v in options.items())
-    return f"torch.optim.{name}({flags})"
 
 
 def _target(rule, name, arguments, options=None, pinned=None, positive=(), notes=()):
     import torch
 
     options = options or {}
-    return Target("torch", _label(name, options), rule, arguments, pinned or {}, _runner(name, arguments, options),
+    label = call_label("torch.optim." + name, options)
+    return Target("torch", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
                   getattr(torch.optim, name).__init__, positive, notes)
 
 
