@@ -44,3 +44,103 @@ def test_bad_usage_is_reported(capsys):
     assert info.value.code == 2
     assert main(["prove", "nope"]) == 2
     assert "no derivation" in capsys.readouterr().err
+
+
+@pytest.fixture
+def no_proofs(monkeypatch):
+    """Fails the test if anything is proved: bad rule names must be caught first."""
+    import verify.cli as cli
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("proved before validating the rule names")
+
+    monkeypatch.setattr(cli, "run_prove", refuse)
+
+
+@pytest.mark.parametrize("name,kind", [("newton", "family of derivations"), ("adam.closed_form", "derivation")])
+@pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
+def test_check_points_a_derivation_to_prove(name, kind, no_prove, no_proofs, capsys):
+    assert main(["check", name, *no_prove]) == 2
+    err = capsys.readouterr().err
+    assert f"is a {kind}, not a rule" in err and f"optverify prove {name}" in err
+    assert "adam, ema, rmsprop, sgd" in err
+
+
+@pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
+def test_check_unknown_rule_lists_the_rules(no_prove, no_proofs, capsys):
+    assert main(["check", "ema", "nosuchrule", *no_prove]) == 2
+    err = capsys.readouterr().err
+    assert "no rule named 'nosuchrule'" in err and "known rules: adam, ema, rmsprop, sgd" in err
+    assert "ema.closed_form" not in err  # rules, not derivations
+
+
+@pytest.mark.parametrize("argv", [["check", "--examples", "-3"], ["check", "--deadline", "0"],
+                                  ["check", "--deadline", "nan"], ["check", "--dtypes", "float8"],
+                                  ["crosscheck", "--examples", "0"]])
+def test_bad_option_values_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "error:" in err and argv[1] in err and "unrecognized" not in err
+
+
+def test_progress_off_a_terminal_is_plain_lines(capsys):
+    # capsys's stderr is not a tty: a log must get one line per item, not one \r-joined line
+    from derivations import derivations_matching
+
+    names = [d.name for d in derivations_matching(["ema"])]
+    assert main(["prove", "ema"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert err.splitlines() == [f"[{i}/{len(names)}] prove {n}" for i, n in enumerate(names, 1)]
+
+
+def test_progress_on_a_terminal_redraws_one_line(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["prove", "ema"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n") and err.count("\r") == err.count("prove ema.")
+
+
+def test_check_table_explains_its_columns(capsys):
+    assert main(["check", "ema", "--no-prove", "--examples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "worst ulp = largest error seen, in ulps of the implementation's dtype" in out
+    assert "of allowed = error / a bound derived from the formula" in out and "<= 1 passes" in out
+
+
+def test_check_passes_dtypes_and_deadline_through(monkeypatch, capsys):
+    import verify
+
+    seen = []
+
+    def spy(rule, step_fn, conventions, **kwargs):
+        seen.append(kwargs)
+        return verify.checks.CheckReport(rule, conventions, "spy", "per-step", kwargs["dtypes"], examples=1)
+
+    monkeypatch.setattr(verify, "check_steps", spy)
+    assert main(["check", "ema", "--no-prove", "--dtypes", "float16", "bfloat16", "--deadline", "2.5"]) == 0
+    assert seen and all(k["dtypes"] == ("float16", "bfloat16") and k["deadline"] == 2.5 for k in seen)
+    seen.clear()
+    assert main(["check", "ema", "--no-prove"]) == 0
+    assert seen and all(k["dtypes"] == ("float32", "float64") and k["deadline"] == 60.0 for k in seen)
+
+
+def _check_steps_takes_deadline() -> bool:
+    import inspect
+
+    from verify import check_steps
+
+    return "deadline" in inspect.signature(check_steps).parameters
+
+
+# LEAD: end to end through the real check_steps; skipped until check_steps takes deadline= (and float16).
+@pytest.mark.skipif(not _check_steps_takes_deadline(),
+                    reason="PENDING: verify.checks.check_steps takes no deadline= yet (the lead is adding it)")
+def test_check_runs_float16_with_a_deadline(capsys):
+    assert main(["check", "ema", "--no-prove", "--examples", "3", "--dtypes", "float16", "--deadline", "5",
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] and all(c["dtypes"] == ["float16"] for c in payload["checks"])

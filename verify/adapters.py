@@ -86,7 +86,9 @@ KERNELS = {"adam": adam_kernel, "ema": ema_kernel, "sgd": sgd_kernel, "rmsprop":
 
 
 def kernel_for(rule_name: str, conventions: dict):
-    try:
-        return KERNELS[rule_name](conventions)
-    except KeyError:
-        raise KeyError(f"no kernel for rule {rule_name!r}; kernels exist for {sorted(KERNELS)}") from None
+    if rule_name not in KERNELS:
+        raise KeyError(f"no kernel for rule {rule_name!r}; kernels exist for {sorted(KERNELS)}")
+    kernel = KERNELS[rule_name](conventions)
+    # how a reproduction gets this kernel back (verify.checks.how_to_call)
+    kernel.__optverify_call__ = ("from verify.adapters import kernel_for", f"kernel_for({rule_name!r}, {dict(conventions)!r})")
+    return kernel

@@ -11,16 +11,19 @@ values) and reported with the error in ulps and a copy-paste reproduction.
 """
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from . import strategies
+from . import options, strategies
+from .deadline import Caller, DeadlineExceeded, Heartbeat
+from .dtypes import overflow_threshold
 from .reference import CompiledRule, compile_rule
 from .tolerance import REASSOCIATION_FACTOR, bound_program, ulps
 
@@ -57,72 +60,110 @@ class CheckReport:
     seconds: float = 0.0
     counterexample: Counterexample | None = None
     repro: str = ""
+    discarded: int = 0  # drawn examples whose reference was undefined (NaN) at their first step
+    invalid: str = ""  # why the check decided nothing (no example ran, most were discarded): not a pass
+    call: tuple = ("", "")  # (import line, expression) that gives the implementation, for the reproduction
+    compared: int = 0  # values compared
+    unbounded: int = 0  # of which the rounding analysis could not bound (anything passes there)
 
     @property
     def passed(self) -> bool:
-        return self.counterexample is None
+        return self.counterexample is None and not self.invalid
 
     def message(self) -> str:
         head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} ({self.mode} check, "
-                f"{self.examples} examples)")
+                f"{self.examples} examples" + (f", {self.discarded} discarded" if self.discarded else "") + ")")
         if self.passed:
-            return f"{head}: passed, worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
-        c = self.counterexample
-        if c.problem:
-            detail = c.problem
-        else:
-            detail = (f"{c.output}[{c.index}] at t={c.t} ({c.dtype}): expected {c.expected!r}, got {c.got!r}, "
-                      f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
-        return f"{head}: FAILED\n  minimal counterexample: {detail}\n  reproduce with:\n{self.repro}"
+            loose = f"; {self.unbounded} of {self.compared} values had no finite bound" if self.unbounded else ""
+            return (f"{head}: passed, worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
+                    f"{loose}")
+        if self.invalid:
+            return f"{head}: FAILED\n  {self.invalid}"
+        return f"{head}: FAILED\n  minimal counterexample: {describe(self.counterexample)}\n  reproduce with:\n{self.repro}"
 
     def as_dict(self) -> dict:
         c = self.counterexample
         return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
                     mode=self.mode, dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
+                    discarded=self.discarded, invalid=self.invalid, compared=self.compared,
+                    unbounded=self.unbounded,
                     worst_ulps=self.worst_ulps, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
                     counterexample=None if c is None else c.__dict__, repro=self.repro)
+
+
+def describe(c: Counterexample) -> str:
+    if c.problem:
+        return f"at t={c.t} ({c.dtype}): {c.problem}"
+    where = f"{c.output}[{c.index}] at t={c.t} ({c.dtype})"
+    if np.isnan(c.expected):
+        return f"{where}: the reference is undefined (NaN) there, but the implementation gave {c.got!r}"
+    return (f"{where}: expected {c.expected!r}, got {c.got!r}, "
+            f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
 
 
 class _Mismatch(AssertionError):
     pass
 
 
+class _Malformed(_Mismatch):
+    """The implementation returned the wrong kind of value (the checker's complaint, not a crash)."""
+
+
+class _Abort(BaseException):
+    """Stops Hypothesis at once, without shrinking: the implementation hung (shrinking would hang too)."""
+
+
 def _to_numpy(a):
     return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
 
 
-def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple) -> dict:
+def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, caller=None) -> dict:
     """Call ``step_fn(**arrays, t=t, **hyper)``; accept a mapping, a tuple in ``outputs`` order,
-    one array (single output) or None (updated in place)."""
+    one array (single output) or None (updated in place).  ``caller`` (a deadline.Caller) runs
+    the call with a time limit."""
     args = {k: xp.asarray(v.copy()) for k, v in arrays.items()}
-    with np.errstate(all="ignore"):  # NaN/inf in a result is judged against the reference, not warned about
-        result = step_fn(**args, t=t, **hyper)
+
+    def call():
+        with np.errstate(all="ignore"):  # NaN/inf in a result is judged against the reference, not warned about
+            return step_fn(**args, t=t, **hyper)
+
+    result = call() if caller is None else caller(call)
     if result is None:
         result = {o: args[o] for o in outputs if o in args}
     elif isinstance(result, Mapping):
         result = dict(result)
     elif isinstance(result, (tuple, list)):
         if len(result) != len(outputs):
-            raise _Mismatch(f"returned {len(result)} values, expected {len(outputs)}: {outputs}")
+            raise _Malformed(f"returned {len(result)} values, expected {len(outputs)}: {outputs}")
         result = dict(zip(outputs, result))
     elif len(outputs) == 1:
         result = {outputs[0]: result}
     else:
-        raise _Mismatch(f"returned one value, expected a mapping or tuple of {outputs}")
+        raise _Malformed(f"returned one value, expected a mapping or tuple of {outputs}")
     missing = [o for o in outputs if o not in result]
     if missing:
-        raise _Mismatch(f"did not return {missing}")
+        raise _Malformed(f"did not return {missing}")
     return {o: _to_numpy(result[o]) for o in outputs}
 
 
 class _Tracker:
-    """Worst error seen, and the last failing example (after shrinking: the minimal one)."""
+    """Worst error seen, examples run and discarded, and the last failing example (after
+    shrinking: the minimal one)."""
 
     def __init__(self):
         self.examples = 0
+        self.discarded = 0
+        self.compared = 0  # values compared
+        self.unbounded = 0  # of which had no finite bound (the analysis allows anything there)
         self.worst_ulps = 0.0
         self.worst_ratio = 0.0
         self.failure: Counterexample | None = None
+
+    def discard(self) -> None:
+        """The drawn example's reference is undefined: not counted as run; Hypothesis draws another."""
+        self.examples -= 1
+        self.discarded += 1
+        reject()
 
     def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
         with np.errstate(all="ignore"):  # inf/NaN in the implementation's output are findings, not warnings
@@ -135,12 +176,12 @@ class _Tracker:
                                       float("inf"), 0.0, problem=(
                                           f"{name} came back with shape {got.shape} and dtype {got.dtype}, "
                                           f"expected {expected.shape} and {dtype}"), history=dict(history or {})))
-        # A NaN bound (0·∞ in degenerate arithmetic) means no bound could be set: as ∞, allow anything.
+        # A NaN bound (0·∞ in degenerate arithmetic) means no bound could be set: as ∞, allow any number.
         allowed = np.where(np.isnan(allowed), np.inf, allowed)
-        finite_ref = np.isfinite(expected)
-        err = np.abs(got.astype(np.float64) - expected)
-        err = np.where(finite_ref, np.where(np.isfinite(err), err, np.inf), 0.0)  # NaN/inf where ref is finite fails
-        ok = err <= allowed
+        got = got.astype(np.float64)
+        err, ok = _verdict(got, expected, allowed, dtype)
+        self.compared += err.size
+        self.unbounded += int(np.count_nonzero(np.isinf(allowed) & np.isfinite(expected)))
         err_ulps = ulps(err, scale, dtype)
         allowed_ulps = ulps(allowed, scale, dtype)
         ratio = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
@@ -149,19 +190,46 @@ class _Tracker:
                 self.worst_ulps = max(self.worst_ulps, float(np.max(err_ulps)))
                 self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
             return
-        i = int(np.argmax(np.where(ok, -1.0, ratio)))
+        i = int(np.argmax(np.where(ok, -1.0, np.where(np.isnan(ratio), np.inf, ratio))))
         self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, i, float(expected.flat[i]),
                                   float(got.flat[i]), float(err_ulps.flat[i]), float(allowed_ulps.flat[i]),
                                   history=dict(history or {})))
 
     def crashed(self, exc, *, t, dtype, arrays, hyper, history=None):
-        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
-                                  float("inf"), 0.0, problem=f"the implementation raised {type(exc).__name__}: {exc}",
-                                  history=dict(history or {})))
+        if isinstance(exc, (_Malformed, DeadlineExceeded)):
+            problem = f"the implementation {exc}"
+        else:
+            problem = f"the implementation raised {type(exc).__name__}: {exc}"
+        failure = Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
+                                 float("inf"), 0.0, problem=problem, history=dict(history or {}))
+        if isinstance(exc, DeadlineExceeded):
+            self.failure = failure
+            raise _Abort(problem)
+        self._fail(failure)
 
     def _fail(self, counterexample):
         self.failure = counterexample
         raise _Mismatch(counterexample.problem or "mismatch")
+
+
+def _verdict(got, expected, allowed, dtype):
+    """Per element: the error, and whether it passes.
+
+    Where the reference is finite: |got - expected| ≤ allowed, and a NaN passes only where the bound
+    is unbounded (the rounding analysis cannot exclude it: a √ or a division whose operand's error
+    interval reaches 0, as in centered RMSProp when v ≈ ḡ²).  A finite reference whose bound reaches the dtype's
+    overflow threshold may round to ±inf of its sign: that passes with error 0.  Where the
+    reference is NaN or ±inf, only the same NaN or the same ±inf passes, whatever the bound.
+    """
+    finite = np.isfinite(expected)
+    err = np.abs(got - expected)
+    err = np.where(np.isnan(err), np.inf, err)
+    may_overflow = (finite & np.isinf(got) & (np.sign(got) == np.sign(expected))
+                    & (np.abs(expected) + allowed >= overflow_threshold(dtype)))
+    same_special = (np.isnan(expected) & np.isnan(got)) | (np.isinf(expected) & (got == expected))
+    err = np.where(finite, np.where(may_overflow, 0.0, err), np.where(same_special, 0.0, np.inf))
+    ok = np.where(finite, (err <= allowed) & (~np.isnan(got) | np.isinf(allowed)), same_special)
+    return err, ok
 
 
 def _lists(arrays: dict) -> dict:
@@ -236,46 +304,127 @@ def _describe(step_fn) -> str:
     return getattr(step_fn, "__qualname__", None) or type(step_fn).__name__
 
 
+def how_to_call(fn) -> tuple[str, str]:
+    """(import line, expression) that gives ``fn`` in a fresh interpreter, for the reproduction.
+
+    An object may say it itself (``__optverify_call__``, as our kernel adapters do); a
+    module-level function is imported; anything else (a closure, a function of ``__main__``)
+    cannot be imported, and the import line says to define it."""
+    given_ = getattr(fn, "__optverify_call__", None)
+    if given_:
+        return given_
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if module and module != "__main__" and _reachable(fn, module, qualname):
+        return f"from {module} import {qualname.split('.')[0]}", qualname
+    name = qualname or type(fn).__name__
+    return f"# {name} cannot be imported: define it here, then uncomment the call below", name
+
+
+def _reachable(fn, module: str, qualname) -> bool:
+    """Whether ``module.qualname`` names ``fn`` itself (not a closure, not a renamed copy)."""
+    obj = sys.modules.get(module)
+    for part in (qualname or "<none>").split("."):
+        if not part.isidentifier():
+            return False
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+@dataclass
+class _Options:
+    dtypes: tuple
+    examples: int
+    seed: int
+    steps: int
+    max_size: int
+    fixed: dict
+    schedules: tuple
+    deadline: float | None
+    progress: bool
+
+
+def _validated(rule, xp, *, dtypes, examples, seed, steps, max_size, hyperparameters, schedules, deadline,
+               progress) -> _Options:
+    """Every option checked before anything runs: a ValueError naming the option."""
+    names = options.dtype_names(dtypes)
+    if flushes_subnormals(xp) and "bfloat16" in names:
+        raise ValueError("dtypes: bfloat16 is not a CuPy dtype; check it with xp=numpy")
+    return _Options(names, options.positive_int("examples", examples), options.seed(seed),
+                    options.positive_int("steps", steps), options.positive_int("max_size", max_size),
+                    options.fixed_hyperparameters(rule, hyperparameters), options.schedules(rule, schedules),
+                    options.deadline(deadline), sys.stderr.isatty() if progress is None else bool(progress))
+
+
 def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=4,
-                max_size=6, hyperparameters=None, xp=np, name=None, schedules=()) -> CheckReport:
+                max_size=6, hyperparameters=None, xp=np, name=None, schedules=(),
+                deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
     """Per-step check of ``step_fn(**arrays, t=t, **hyperparameters)`` against ``rule``.
 
     ``schedules``: hyperparameters (e.g. ``("lr",)``) drawn afresh, as a schedule, for each step.
+    ``deadline``: seconds one call may take (None: no limit).  ``progress``: plain progress lines
+    on stderr for a long check (default: when stderr is a terminal).
     """
     compiled = compile_rule(rule, conventions)
+    o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
+                   hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     program = bound_program(compiled)
-    fixed = dict(hyperparameters or {})
     subnormals = not flushes_subnormals(xp)
     tracker = _Tracker()
     outputs = compiled.outputs
+    label = name or _describe(step_fn)
+    heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
+    caller = Caller(o.deadline, heartbeat)
 
-    @hypothesis_seed(seed)
-    @_settings(examples)
+    def one_step(before, t, hyper, dtype, tracker):
+        """Call the implementation once and compare every output; return its outputs and the reference's."""
+        try:
+            got = call_step(step_fn, xp, before, t, hyper, outputs, caller)
+        except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
+            tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
+        expected = compiled.reference(before, t, hyper, dtype)
+        _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
+        for name_, bound, scale in zip(outputs, bounds, scales):
+            allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
+            tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
+                            arrays=before, hyper=hyper)
+        return got, expected
+
+    @hypothesis_seed(o.seed)
+    @_settings(o.examples)
     @given(st.data())
     def run(data):
         tracker.examples += 1
-        problem = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals, schedules=schedules)
+        heartbeat.beat(tracker.examples)
+        problem = _draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
+                                schedules=o.schedules)
         dtype, state = problem.dtype, problem.start
         for k, g in enumerate(problem.grads):
             t, hyper = problem.offset + k + 1, problem.per_step[k]
             before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
-            try:
-                got = call_step(step_fn, xp, before, t, hyper, outputs)
-            except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
-                tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
-            expected = compiled.high_precision(before, t, hyper) if dtype == "float64" else \
-                compiled.float64(before, t, hyper)
-            _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
-            for name_, bound, scale in zip(outputs, bounds, scales):
-                allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
-                tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
-                                arrays=before, hyper=hyper)
-            if not all(np.isfinite(expected[n]).all() for n in outputs):
-                break  # the reference is undefined from here on (e.g. √ of a negative drawn variance)
+            got, expected = one_step(before, t, hyper, dtype, tracker)
+            if k == 0 and any(np.isnan(expected[n]).any() for n in outputs):
+                tracker.discard()  # undefined from the start (e.g. √ of a negative drawn variance)
+            if not all(np.isfinite(expected[n]).all() and np.isfinite(got[n]).all() for n in outputs):
+                break  # undefined, or overflowed (correctly): no finite state to go on from
             state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
                     {n: state[n] for n in state if n not in got}
 
-    return _finish(run, tracker, compiled, name or _describe(step_fn), "per-step", dtypes, conventions)
+    def smallest(failure: Counterexample) -> Counterexample:
+        """The same step on one element, where that still fails (rules are elementwise)."""
+        size = len(next(iter(failure.arrays.values()), []))
+        for i in ([failure.index] if not failure.problem else range(size)) if size > 1 else ():
+            alone = {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
+            retry = _Tracker()
+            try:
+                one_step(alone, failure.t, failure.hyperparameters, failure.dtype, retry)
+            except (_Mismatch, _Abort):
+                if retry.failure is not None:
+                    return retry.failure
+        return failure
+
+    report = _finish(run, tracker, compiled, label, "per-step", o, conventions, smallest, how_to_call(step_fn))
+    caller.close()
+    return report
 
 
 def observed_output(rule) -> str:
@@ -283,13 +432,15 @@ def observed_output(rule) -> str:
     return "p" if "p" in rule.inputs else next(o for o in rule.outputs if o not in rule.state)
 
 
-def run_implementation(run_fn, problem: Problem, rule, xp=np) -> list:
+def run_implementation(run_fn, problem: Problem, rule, xp=np, caller=None) -> list:
     """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step."""
     inputs = {n: xp.asarray(problem.start[n].copy()) for n in rule.inputs if n != "g"}
-    seen = run_fn(inputs, [xp.asarray(g) for g in problem.grads], **problem.hyper, **problem.initial)
+    gradients = [xp.asarray(g) for g in problem.grads]
+    seen = (run_fn if caller is None else lambda *a, **k: caller(run_fn, *a, **k))(
+        inputs, gradients, **problem.hyper, **problem.initial)
     seen = [_to_numpy(x) for x in seen]
     if len(seen) != len(problem.grads):
-        raise _Mismatch(f"returned {len(seen)} results for {len(problem.grads)} steps")
+        raise _Malformed(f"returned {len(seen)} results for {len(problem.grads)} steps")
     return seen
 
 
@@ -314,8 +465,7 @@ def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, trac
     for k, g in enumerate(problem.grads):
         t, hyper = k + 1, problem.per_step[k]
         env = {**current, "g": g, **state}
-        expected = compiled.high_precision(env, t, hyper) if problem.dtype == "float64" else \
-            compiled.float64(env, t, hyper)
+        expected = compiled.reference(env, t, hyper, problem.dtype)
         _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
                                              host_dtype)
         bounds = dict(zip(compiled.outputs, bounds))
@@ -333,12 +483,13 @@ def _trajectory_record(problem: Problem, rule) -> dict:
     """Everything needed to replay a trajectory (the reproduction uses it)."""
     return dict(start={k: [float(x) for x in problem.start[k]] for k in rule.inputs if k != "g"},
                 initial=dict(problem.initial), gradients=[[float(x) for x in g] for g in problem.grads],
-                hyperparameters=[dict(h) for h in problem.per_step])
+                hyperparameters=[dict(h) for h in problem.per_step],
+                arguments={k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in problem.hyper.items()})
 
 
 def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
                      max_size=6, hyperparameters=None, xp=np, name=None, schedules=(), ordinary=False,
-                     host_dtype=None, positive=()) -> CheckReport:
+                     host_dtype=None, positive=(), deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
     """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
 
     ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
@@ -346,41 +497,94 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     state hidden.  Hyperparameters named in ``schedules`` come as one value per step (a list).
     ``ordinary=True`` draws ordinary values only (see strategies.ORDINARY); ``host_dtype`` charges
     hyperparameter-only arithmetic at that precision instead of float64; hyperparameters named in
-    ``positive`` are never drawn as 0.
+    ``positive`` are never drawn as 0.  ``deadline`` and ``progress`` as for check_steps.
     """
     compiled = compile_rule(rule, conventions)
-    fixed = dict(hyperparameters or {})
+    o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
+                   hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     subnormals = not flushes_subnormals(xp)
     tracker = _Tracker()
+    label = name or _describe(run_fn)
+    heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
+    caller = Caller(o.deadline, heartbeat)
 
-    @hypothesis_seed(seed)
-    @_settings(examples)
-    @given(st.data())
-    def run(data):
-        tracker.examples += 1
-        problem = _draw_problem(data, compiled, dtypes, max_size, steps, fixed, subnormals, ordinary, schedules,
-                                offsets=(0,), positive=positive)
+    def replay(problem, tracker):
         try:
-            seen = run_implementation(run_fn, problem, compiled.rule, xp)
+            seen = run_implementation(run_fn, problem, compiled.rule, xp, caller)
         except Exception as exc:
             tracker.crashed(exc, t=1, dtype=problem.dtype, arrays={}, hyper=problem.per_step[0],
                             history=_trajectory_record(problem, compiled.rule))
         follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
 
-    return _finish(run, tracker, compiled, name or _describe(run_fn), "trajectory", dtypes, conventions)
+    @hypothesis_seed(o.seed)
+    @_settings(o.examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        heartbeat.beat(tracker.examples)
+        problem = _draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
+                                o.schedules, offsets=(0,), positive=positive)
+        replay(problem, tracker)
+
+    def smallest(failure: Counterexample) -> Counterexample:
+        """The run cut at the failing step, on one element, where that still fails."""
+        h = failure.history
+        if not h or failure.problem:
+            return failure
+        size = len(h["gradients"][0])
+        for i in ([failure.index] if size > 1 else [None]):
+            retry = _Tracker()
+            try:
+                replay(_cut(h, failure, i), retry)
+            except (_Mismatch, _Abort):
+                if retry.failure is not None:
+                    return retry.failure
+        return failure
+
+    report = _finish(run, tracker, compiled, label, "trajectory", o, conventions, smallest, how_to_call(run_fn))
+    caller.close()
+    return report
 
 
-def _finish(run, tracker, compiled, implementation, mode, dtypes, conventions) -> CheckReport:
+def _cut(history: dict, failure: Counterexample, index) -> Problem:
+    """The recorded run up to the failing step, on element ``index`` alone (all of them: None)."""
+    steps = failure.t
+    pick = (lambda v: v) if index is None else (lambda v: v[index:index + 1])
+    as_array = lambda v: np.asarray(pick(v), dtype=failure.dtype)  # noqa: E731
+    arguments = {k: (v[:steps] if isinstance(v, list) else v) for k, v in history["arguments"].items()}
+    return Problem(failure.dtype, arguments, [dict(h) for h in history["hyperparameters"][:steps]], 0,
+                   {k: as_array(v) for k, v in history["start"].items()},
+                   [as_array(g) for g in history["gradients"][:steps]], dict(history["initial"]))
+
+
+def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
     start = time.perf_counter()
     try:
         run()
-    except _Mismatch:
+    except (_Mismatch, _Abort):
         pass
+    failure = tracker.failure
+    if failure is not None:
+        failure = smallest(failure)
     report = CheckReport(compiled.rule.name, compiled.rule.conventions(**(conventions or {})), implementation, mode,
-                         tuple(dtypes), tracker.examples, tracker.worst_ulps, tracker.worst_ratio,
-                         time.perf_counter() - start, tracker.failure)
-    if report.counterexample is not None:
+                         o.dtypes, tracker.examples, tracker.worst_ulps, tracker.worst_ratio,
+                         time.perf_counter() - start, failure, discarded=tracker.discarded, call=call,
+                         compared=tracker.compared, unbounded=tracker.unbounded)
+    if failure is None:
+        report.invalid = _invalid(tracker)
+    else:
         from .report import reproduction
 
         report.repro = reproduction(report)
     return report
+
+
+def _invalid(tracker) -> str:
+    """Why a check without a counterexample still decided nothing, or "" when it did."""
+    if tracker.examples == 0:
+        return (f"no example ran: all {tracker.discarded} drawn examples were discarded because the reference is "
+                f"undefined (NaN) for them" if tracker.discarded else "no example ran")
+    if tracker.discarded > tracker.examples:
+        return (f"most drawn examples were discarded ({tracker.discarded} against {tracker.examples} run): the "
+                f"reference is undefined (NaN) at their first step, so the check decided too little to pass")
+    return ""

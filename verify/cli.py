@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+
+from .dtypes import SUPPORTED as DTYPES
+from .options import DEFAULT_DEADLINE
 
 EPILOG = """examples:
   optverify list                          rules, their convention axes, and derivations
@@ -19,9 +23,24 @@ EPILOG = """examples:
 exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
 
 
+CHECK_FOOTNOTE = """\
+worst ulp = largest error seen, in ulps of the implementation's dtype at the magnitude the computation works at;
+of allowed = error / a bound derived from the formula at those very inputs (roundings counted, amplified where the
+formula amplifies them, e.g. dividing by a tiny sqrt(v_hat)+eps): big ulp counts can be legitimate; <= 1 passes."""
+
+
+
+class UsageError(Exception):
+    """Bad usage found after parsing (e.g. an unknown rule): reported on stderr, exit status 2."""
+
+
 def _progress(enabled: bool, i: int, n: int, label: str) -> None:
-    if enabled:
+    if not enabled:
+        return
+    if sys.stderr.isatty():  # redraw one line in place
         print(f"\r[{i}/{n}] {label[:70]:<70}", end="" if i < n else "\n", file=sys.stderr, flush=True)
+    else:  # a log file or a pipe: \r would make one endless line of it
+        print(f"[{i}/{n}] {label}", file=sys.stderr, flush=True)
 
 
 def cmd_list(args) -> int:
@@ -83,23 +102,40 @@ def cmd_prove(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def run_checks(names, backend, examples, seed, progress):
+def _not_a_rule(name: str) -> str:
+    from derivations import DERIVATIONS, RULES
+
+    known = f"known rules: {', '.join(sorted(RULES))}"
+    if name in DERIVATIONS:
+        return f"{name!r} is a derivation, not a rule: run `optverify prove {name}` ({known})"
+    if any(d.startswith(name + ".") for d in DERIVATIONS):
+        return f"{name!r} is a family of derivations, not a rule: run `optverify prove {name}` ({known})"
+    return f"no rule named {name!r}; {known}"
+
+
+def check_rule_names(names) -> None:
+    """Raise UsageError for the first name that is not a rule, before anything slow runs."""
+    from derivations import RULES
+
+    for name in names:
+        if name not in RULES:
+            raise UsageError(_not_a_rule(name))
+
+
+def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
     from derivations import RULES
 
     from . import check_steps
     from .adapters import array_module, kernel_for
 
+    check_rule_names(names)
     xp = array_module(backend)
-    rules = [RULES[n] for n in (names or RULES)] if all(n in RULES for n in names) else None
-    if rules is None:
-        unknown = [n for n in names if n not in RULES]
-        raise SystemExit(f"optverify: no rule named {unknown}; known rules: {sorted(RULES)}")
-    jobs = [(r, conv) for r in rules for conv in r.variants()]
+    jobs = [(r, conv) for r in (RULES[n] for n in (names or RULES)) for conv in r.variants()]
     reports = []
     for i, (r, conv) in enumerate(jobs, 1):
         _progress(progress, i, len(jobs), f"check {r.name} {conv}")
         reports.append(check_steps(r.name, kernel_for(r.name, conv), conv, examples=examples, seed=seed, xp=xp,
-                                   name=f"kernels.{r.name} ({backend})"))
+                                   name=f"kernels.{r.name} ({backend})", dtypes=tuple(dtypes), deadline=deadline))
     return reports
 
 
@@ -107,9 +143,11 @@ def cmd_check(args) -> int:
     from .report import dumps, table
 
     start = time.perf_counter()
+    check_rule_names(args.names)  # a typo should not cost the proofs first
     progress = not args.json
     proofs = [] if args.no_prove else run_prove(args.names, progress)
-    reports = run_checks(args.names, args.backend, args.examples, args.seed, progress)
+    reports = run_checks(args.names, args.backend, args.examples, args.seed, progress,
+                         dtypes=args.dtypes, deadline=args.deadline)
     ok = all(r.ok for r in proofs) and all(r.passed for r in reports)
     if args.json:
         print(dumps(dict(ok=ok, seconds=round(time.perf_counter() - start, 2), proofs=_prove_json(proofs),
@@ -121,6 +159,7 @@ def cmd_check(args) -> int:
     rows = [[r.rule, ",".join(f"{k}={v}" for k, v in r.conventions.items()), "passed" if r.passed else "FAILED",
              f"{r.worst_ulps:.3g}", f"{r.worst_ratio:.2f}", r.examples, f"{r.seconds:.2f}"] for r in reports]
     print(table(["rule", "conventions", "status", "worst ulp", "of allowed", "examples", "seconds"], rows))
+    print(CHECK_FOOTNOTE)
     for r in reports:
         if not r.passed:
             print("\n" + r.message())
@@ -153,6 +192,21 @@ def cmd_crosscheck(args) -> int:
     return 0 if all(r.status in ("matched", "not installed") for r in rows) else 1
 
 
+def _positive(kind):
+    """An argparse type: ``kind`` (int or float) and greater than 0, else a usage error (exit 2)."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="optverify",
@@ -169,8 +223,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", help="prove the derivations, then check the kernels against the references")
     s.add_argument("names", nargs="*", help="rules to check (default: all); their derivations are proved too")
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy", help="array library (default numpy)")
-    s.add_argument("--examples", type=int, default=30, help="Hypothesis examples per convention variant (default 30)")
+    s.add_argument("--examples", type=_positive(int), default=30,
+                   help="Hypothesis examples per convention variant (default 30)")
     s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
+    s.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["float32", "float64"], metavar="DTYPE",
+                   help=f"array dtypes to check, of {', '.join(DTYPES)} (default float32 float64)")
+    s.add_argument("--deadline", type=_positive(float), default=DEFAULT_DEADLINE, metavar="SECONDS",
+                   help=f"time limit for one call of the implementation (default {DEFAULT_DEADLINE:g})")
     s.add_argument("--no-prove", action="store_true", help="skip the derivations")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_check)
@@ -184,7 +243,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("sources", nargs="*", help="torch, optax, keras (default: all three), or module:function")
     s.add_argument("--rule", choices=("sgd", "rmsprop", "adam"), help="the rule a module:function implements")
     s.add_argument("--only", nargs="+", choices=("sgd", "rmsprop", "adam"), help="only these rules' optimizers")
-    s.add_argument("--examples", type=int, default=30, help="surveyed trajectories per optimizer (default 30)")
+    s.add_argument("--examples", type=_positive(int), default=30,
+                   help="surveyed trajectories per optimizer (default 30)")
     s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
     out = s.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
@@ -193,12 +253,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    if getattr(args, "examples", 1) < 1:
-        parser().error("--examples must be at least 1")
+def _run(args) -> int:
     try:
         return args.func(args)
-    except (KeyError, RuntimeError, ValueError, ImportError) as exc:
+    except (UsageError, KeyError, RuntimeError, ValueError, ImportError) as exc:
         print(f"optverify: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        status = _run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader left (`optverify list | head -1`). As the Python docs advise, point stdout at
+        # devnull so that the interpreter's final flush does not raise again; 141 = 128 + SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

@@ -57,6 +57,23 @@ class CompiledRule:
             values = self.float64_fn(*args)
         return {n: np.broadcast_to(np.asarray(v, dtype=np.float64), shape).copy() for n, v in zip(self.outputs, values)}
 
+    def reference(self, arrays: dict, t: int, hyper: dict, dtype) -> dict[str, np.ndarray]:
+        """The reference for an implementation in ``dtype``: correctly rounded (mpmath) for float64;
+        float64 arithmetic for narrower dtypes, except where float64 itself gives NaN or ±inf —
+        a sum that cancels to exactly 0 under a division or a √ (g² + ε - g² with ε below
+        float64's resolution) — where those elements are evaluated at high precision instead."""
+        if np.dtype(dtype) == np.float64:
+            return self.high_precision(arrays, t, hyper)
+        out = self.float64(arrays, t, hyper)
+        bad = np.zeros(next(iter(out.values())).shape, dtype=bool)
+        for v in out.values():
+            bad |= ~np.isfinite(v)
+        if bad.any():
+            exact = self.high_precision({k: np.asarray(a, dtype=np.float64)[bad] for k, a in arrays.items()}, t, hyper)
+            for n in out:
+                out[n][bad] = exact[n]
+        return out
+
     def high_precision(self, arrays: dict, t: int, hyper: dict) -> dict[str, np.ndarray]:
         args = self._arguments(arrays, t, hyper)
         flat = [np.asarray(a, dtype=np.float64).ravel() for a in args[: len(self.arrays)]]
@@ -66,7 +83,9 @@ class CompiledRule:
         for i in range(out.shape[1]):
             values = [float(a[i]) for a in flat]
             low, high = (self._at(bits, values, scalars) for bits in (HIGH_PRECISION_BITS, CONFIRM_BITS))
-            exact = low if low == high else self._at(EXACT_BITS, values, scalars)
+            settled = low is not None and low == high and not any(map(math.isnan, low))
+            # 0 or √(negative) at both precisions may still be a cancellation artefact: go exact
+            exact = low if settled else self._at(EXACT_BITS, values, scalars)
             out[:, i] = [math.nan] * len(self.outputs) if exact is None else exact
         return {n: out[k].reshape(shape) for k, n in enumerate(self.outputs)}
 
@@ -111,10 +130,7 @@ def reference_step(rule, arrays: dict, t: int, hyper: dict, conventions: dict | 
 
     ``dtype`` is the implementation's dtype: float64 implementations get the mpmath reference.
     """
-    compiled = compile_rule(rule, conventions)
-    if np.dtype(dtype) == np.float64:
-        return compiled.high_precision(arrays, t, hyper)
-    return compiled.float64(arrays, t, hyper)
+    return compile_rule(rule, conventions).reference(arrays, t, hyper, dtype)
 
 
 def reference_trajectory(rule, start: dict, gradients, hyperparameters, conventions: dict | None = None,

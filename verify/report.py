@@ -5,21 +5,28 @@ import json
 
 
 def reproduction(report) -> str:
-    """Copy-paste Python that replays the failure against the exact reference."""
+    """Copy-paste Python that replays the failure: the reference, and the call that disagrees."""
     if report.mode == "trajectory":
         return _trajectory_reproduction(report)
     c = report.counterexample
-    lines = ["    import numpy as np", "    from verify import reference_step", ""]
+    import_line, expression = report.call or ("", report.implementation)
+    lines = ["    import numpy as np", "    from verify import reference_step"]
+    lines += [f"    {import_line}", ""] if import_line else [""]
     arrays = ", ".join(f"{k!r}: np.array({v!r}, dtype={c.dtype!r})" for k, v in c.arrays.items())
+    if c.dtype == "bfloat16":
+        lines.insert(1, "    import ml_dtypes  # registers the bfloat16 dtype with NumPy")
     lines += [
         f"    arrays = {{{arrays}}}",
         f"    hyperparameters = {c.hyperparameters!r}",
         f"    t = {c.t}",
         f"    expected = reference_step({report.rule!r}, arrays, t, hyperparameters,",
         f"                              conventions={report.conventions!r}, dtype={c.dtype!r})",
-        f"    got = {report.implementation}(**{{k: v.copy() for k, v in arrays.items()}}, t=t, **hyperparameters)",
     ]
-    if c.output:
+    lines += _call_lines(import_line, [f"implementation = {expression}",
+                                       "got = implementation(**{k: v.copy() for k, v in arrays.items()}, t=t, **hyperparameters)"])
+    if c.problem:
+        lines.append(f"    # the implementation: {c.problem}")
+    else:
         lines.append(f"    print(expected[{c.output!r}][{c.index}])  # {c.expected!r}; the implementation gave {c.got!r}")
     return "\n".join(lines)
 
@@ -29,9 +36,11 @@ def _trajectory_reproduction(report) -> str:
     h = c.history
     if not h:
         return f"    # {c.problem}"
+    import_line, expression = report.call or ("", report.implementation)
     lines = [
         "    import numpy as np",
         "    from verify import reference_trajectory",
+        *([f"    {import_line}"] if import_line else []),
         "",
         f"    start = {{k: np.array(v, dtype={c.dtype!r}) for k, v in {h['start']!r}.items()}}",
         f"    gradients = [np.array(g, dtype={c.dtype!r}) for g in {h['gradients']!r}]",
@@ -40,10 +49,22 @@ def _trajectory_reproduction(report) -> str:
         f"                                    conventions={report.conventions!r}, dtype={c.dtype!r},"
         f" initial={h['initial']!r})",
     ]
-    if c.output:
+    if "arguments" in h:
+        lines += _call_lines(import_line, [
+            f"run = {expression}",
+            f"seen = run({{k: v.copy() for k, v in start.items()}}, gradients, **{h['arguments']!r}, **{h['initial']!r})"])
+    if c.problem:
+        lines.append(f"    # {c.problem}")
+    elif c.output:
         lines.append(f"    print(expected[{c.t - 1}][{c.output!r}][{c.index}])  # {c.expected!r} at step t={c.t};"
                      f" the implementation gave {c.got!r}")
     return "\n".join(lines)
+
+
+def _call_lines(import_line: str, lines: list) -> list:
+    """The call of the implementation: live when it can be imported, commented out otherwise."""
+    prefix = "    # " if import_line.startswith("#") else "    "
+    return [prefix + line for line in lines]
 
 
 def table(headers: list[str], rows: list[list]) -> str:

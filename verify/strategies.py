@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from derivations import Hyperparameter
 
+from .dtypes import finfo
+
 # Typical values the frameworks use; drawn often, because most users run near them.
 TYPICAL = {
     "lr": (1e-3, 1e-2, 0.1),
@@ -55,8 +57,9 @@ def representable(x: float, dtype, h: Hyperparameter) -> float:
     if dtype is None or np.dtype(dtype) == np.float64:
         return x
     r = np.asarray(x, dtype=dtype)
-    if not h.contains(float(r)):
-        r = np.nextafter(r, np.asarray(h.default, dtype=dtype))
+    if not h.contains(float(r)):  # one step towards the inside (rounding crossed the low or the high end)
+        inward = np.inf if float(r) <= h.low else -np.inf
+        r = np.nextafter(r, np.asarray(inward, dtype=dtype))
     return float(r)
 
 
@@ -86,7 +89,7 @@ def _whole_domain(h: Hyperparameter) -> st.SearchStrategy[float]:
 
 def magnitudes(dtype) -> tuple[float, float]:
     """Exponent range of "tiny" and "huge" values whose squares stay finite in ``dtype``."""
-    info = np.finfo(dtype)
+    info = finfo(dtype)
     return math.log10(float(info.tiny)) / 2, math.log10(float(info.max)) / 4
 
 
@@ -98,6 +101,8 @@ def element(dtype, nonnegative: bool = False, subnormals: bool = True, ordinary:
     ``ordinary=True``: zeros and magnitudes in [1e-3, 1e2] only (for fingerprinting).
     """
     lo, hi = magnitudes(dtype)
+    # float16's range is narrow (squares stay finite below ~16): "tiny" and "huge" shrink with it
+    tiny_top, huge_bottom = max(-3.0, lo / 2), min(3.0, hi / 2)
     if ordinary:
         magnitude = st.one_of(st.just(0.0), st.sampled_from((1.0, 0.5, 2.0)), log_uniform(-3.0, 2.0))
     else:
@@ -105,11 +110,11 @@ def element(dtype, nonnegative: bool = False, subnormals: bool = True, ordinary:
             st.just(0.0),
             st.floats(0.0, 10.0),
             st.sampled_from((1.0, 0.5, 2.0)),
-            log_uniform(lo, -3.0),
-            log_uniform(3.0, hi),
+            log_uniform(lo, tiny_top),
+            log_uniform(huge_bottom, hi),
         )
     signed = magnitude if nonnegative else st.tuples(magnitude, st.booleans()).map(lambda x: -x[0] if x[1] else x[0])
-    smallest_normal = float(np.finfo(dtype).tiny)
+    smallest_normal = float(finfo(dtype).tiny)
 
     def representable(x):
         x = float(np.asarray(x, dtype=dtype))  # round once to the dtype

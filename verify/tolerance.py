@@ -40,23 +40,25 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from .dtypes import finfo
+
 REASSOCIATION_FACTOR = 2.0
 HOST_UNIT_ROUNDOFF = 2.0**-53
 
 
 def unit_roundoff(dtype) -> float:
-    return float(np.finfo(dtype).eps) / 2
+    return float(finfo(dtype).eps) / 2
 
 
 def smallest_subnormal(dtype) -> float:
-    return float(np.finfo(dtype).smallest_subnormal)
+    return float(finfo(dtype).smallest_subnormal)
 
 
 def ulps(error, magnitude, dtype):
     """|error| in units in the last place of ``dtype`` at ``magnitude``."""
     with np.errstate(over="ignore"):
         at = np.abs(np.asarray(magnitude, dtype=np.float64)).astype(dtype)
-    spacing = np.spacing(np.where(np.isfinite(at), at, np.finfo(dtype).max)).astype(np.float64)
+    spacing = np.spacing(np.where(np.isfinite(at), at, finfo(dtype).max)).astype(np.float64)
     return np.abs(error) / spacing
 
 
@@ -116,7 +118,7 @@ class BoundProgram:
         """
         host_u = HOST_UNIT_ROUNDOFF if host_dtype is None else unit_roundoff(host_dtype)
         u_arr = unit_roundoff(dtype)
-        tiny = smallest_subnormal(dtype) if subnormals else float(np.finfo(dtype).tiny)
+        tiny = smallest_subnormal(dtype) if subnormals else float(finfo(dtype).tiny)
         vals: list = []
         bnds: list = []
         scales: list = []

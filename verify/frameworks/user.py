@@ -9,8 +9,11 @@ needs no wrapping.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import os
+import sys
 
 import numpy as np
 
@@ -55,12 +58,32 @@ def step_function_target(fn, rule: str, label: str | None = None) -> Target:
     return Target("user", label, r.name, arguments, pinned, make, fn)
 
 
+@contextlib.contextmanager
+def _current_directory_importable():
+    """The current directory first on sys.path for the duration, as ``python -m`` has it.
+
+    Console scripts (the installed ``optverify``) leave it off, so ``mymod:my_adam`` next to the user
+    would not import; it is taken off again afterwards so that nothing else sees a changed path.
+    """
+    here = os.getcwd()
+    if any(os.path.abspath(p or os.curdir) == here for p in sys.path if isinstance(p, str)):
+        yield
+        return
+    sys.path.insert(0, here)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(here)
+
+
 def load_targets(spec: str, rule: str | None) -> list[Target]:
     """``module:attribute`` → Targets: a Target, a list of Targets, or a step function (needs ``rule``)."""
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise ValueError(f"expected module:attribute, got {spec!r}")
-    obj = importlib.import_module(module_name)
+    with _current_directory_importable():
+        obj = importlib.import_module(module_name)
     for part in attribute.split("."):
         obj = getattr(obj, part)
     if isinstance(obj, Target):
