@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
 
 from . import options, strategies
@@ -165,12 +166,14 @@ class _Tracker:
         self.discarded += 1
         reject()
 
-    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
+    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
+        """``rounded``: the formula evaluated in float64 along the rule's tree (the bound program's
+        values), which stands in where the exact reference is undefined only by less than rounding."""
         with np.errstate(all="ignore"):  # inf/NaN in the implementation's output are findings, not warnings
             self._compare(name, got, expected, allowed, scale, t=t, dtype=dtype, arrays=arrays, hyper=hyper,
-                          history=history)
+                          history=history, rounded=rounded)
 
-    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None):
+    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
         if got.shape != expected.shape or got.dtype != np.dtype(dtype):
             self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
                                       float("inf"), 0.0, problem=(
@@ -179,7 +182,7 @@ class _Tracker:
         # A NaN bound (0·∞ in degenerate arithmetic) means no bound could be set: as ∞, allow any number.
         allowed = np.where(np.isnan(allowed), np.inf, allowed)
         got = got.astype(np.float64)
-        err, ok = _verdict(got, expected, allowed, dtype)
+        err, ok = _verdict(got, expected, allowed, dtype, rounded)
         self.compared += err.size
         self.unbounded += int(np.count_nonzero(np.isinf(allowed) & np.isfinite(expected)))
         err_ulps = ulps(err, scale, dtype)
@@ -212,14 +215,17 @@ class _Tracker:
         raise _Mismatch(counterexample.problem or "mismatch")
 
 
-def _verdict(got, expected, allowed, dtype):
+def _verdict(got, expected, allowed, dtype, rounded=None):
     """Per element: the error, and whether it passes.
 
     Where the reference is finite: |got - expected| ≤ allowed, and a NaN passes only where the bound
     is unbounded (the rounding analysis cannot exclude it: a √ or a division whose operand's error
     interval reaches 0, as in centered RMSProp when v ≈ ḡ²).  A finite reference whose bound reaches the dtype's
     overflow threshold may round to ±inf of its sign: that passes with error 0.  Where the
-    reference is NaN or ±inf, only the same NaN or the same ±inf passes, whatever the bound.
+    reference is NaN or ±inf, only the same NaN or the same ±inf passes, whatever the bound —
+    except where the exact reference is NaN (a √ of a negative) but the formula evaluated in float64
+    (``rounded``) is finite with a finite bound: the operand is negative by less than its rounding
+    error (e.g. v - ḡ² with ḡ² underflowing), so a value within the bound of ``rounded`` passes too.
     """
     finite = np.isfinite(expected)
     err = np.abs(got - expected)
@@ -227,7 +233,14 @@ def _verdict(got, expected, allowed, dtype):
     may_overflow = (finite & np.isinf(got) & (np.sign(got) == np.sign(expected))
                     & (np.abs(expected) + allowed >= overflow_threshold(dtype)))
     same_special = (np.isnan(expected) & np.isnan(got)) | (np.isinf(expected) & (got == expected))
-    err = np.where(finite, np.where(may_overflow, 0.0, err), np.where(same_special, 0.0, np.inf))
+    special_err = np.where(same_special, 0.0, np.inf)
+    if rounded is not None:
+        rounded = np.broadcast_to(np.asarray(rounded, dtype=np.float64), got.shape)
+        off = np.abs(got - rounded)
+        near = np.isnan(expected) & np.isfinite(rounded) & np.isfinite(allowed) & (off <= allowed)
+        same_special = same_special | near
+        special_err = np.where(near, off, special_err)
+    err = np.where(finite, np.where(may_overflow, 0.0, err), special_err)
     ok = np.where(finite, (err <= allowed) & (~np.isnan(got) | np.isinf(allowed)), same_special)
     return err, ok
 
@@ -382,11 +395,11 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
         except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
             tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
         expected = compiled.reference(before, t, hyper, dtype)
-        _, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
-        for name_, bound, scale in zip(outputs, bounds, scales):
+        values, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
+        for name_, value, bound, scale in zip(outputs, values, bounds, scales):
             allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
             tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
-                            arrays=before, hyper=hyper)
+                            arrays=before, hyper=hyper, rounded=value)
         return got, expected
 
     @hypothesis_seed(o.seed)
@@ -466,13 +479,14 @@ def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, trac
         t, hyper = k + 1, problem.per_step[k]
         env = {**current, "g": g, **state}
         expected = compiled.reference(env, t, hyper, problem.dtype)
-        _, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
-                                             host_dtype)
+        values, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
+                                                  host_dtype)
         bounds = dict(zip(compiled.outputs, bounds))
+        rounded = values[compiled.outputs.index(observed)]
         allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
         scale = scales[compiled.outputs.index(observed)]
         tracker.compare(observed, seen[k], expected[observed], allowed, scale, t=t, dtype=problem.dtype,
-                        arrays={**current, "g": g}, hyper=hyper, history=trajectory)
+                        arrays={**current, "g": g}, hyper=hyper, history=trajectory, rounded=rounded)
         state = {n: expected[n] for n in state_names}
         state_bounds = {n: np.broadcast_to(bounds[n], (size,)) for n in state_names}
         if observed in current:
@@ -562,6 +576,8 @@ def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventio
     try:
         run()
     except (_Mismatch, _Abort):
+        pass
+    except Unsatisfiable:  # every drawn example was discarded: _invalid says so
         pass
     failure = tracker.failure
     if failure is not None:

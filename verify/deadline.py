@@ -18,14 +18,18 @@ class DeadlineExceeded(Exception):
     pass
 
 
-class Heartbeat:
-    """Plain progress lines on stderr for a long check: the first after ``after`` seconds, then
-    one every ``every`` seconds.  Off when ``enabled`` is False."""
+FIRST_LINE_AFTER = 10.0  # seconds: a check shorter than this prints nothing
+EVERY = 10.0  # seconds between progress lines after that
 
-    def __init__(self, label: str, enabled: bool, after: float = 10.0, every: float = 10.0):
-        self.label, self.enabled, self.every = label, enabled, every
+
+class Heartbeat:
+    """Plain progress lines on stderr for a long check: the first after FIRST_LINE_AFTER seconds,
+    then one every EVERY seconds.  Off when ``enabled`` is False."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled, self.every = label, enabled, EVERY
         self.start = time.perf_counter()
-        self.next = self.start + after
+        self.next = self.start + FIRST_LINE_AFTER
 
     def beat(self, examples: int, waiting: bool = False) -> None:
         now = time.perf_counter()
@@ -56,7 +60,8 @@ class Caller:
         give_up = time.perf_counter() + self.deadline
         while True:
             try:
-                ok, value = self._replies.get(timeout=max(0.0, min(1.0, give_up - time.perf_counter())))
+                poll = min(1.0, max(0.01, EVERY))  # wake up for the heartbeat while waiting
+                ok, value = self._replies.get(timeout=max(0.0, min(poll, give_up - time.perf_counter())))
                 break
             except queue.Empty:
                 if time.perf_counter() >= give_up:
