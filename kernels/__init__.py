@@ -2,6 +2,20 @@
 
 Written from the mathematics in the seeds, never from ``derivations`` (which this package
 must not import: checking one against the other would otherwise be circular).
+
+What every kernel guarantees (NumPy and CuPy arrays; float16, bfloat16, float32, float64):
+
+* All checks run before anything is written, and the only error a kernel raises is a ValueError
+  naming the bad argument: a hyperparameter out of range, an array of the wrong kind, shape or
+  dtype, a read-only array it must write, NaN or inf in p, g or any state (v, vmax also ≥ 0), or
+  an array it writes sharing memory with another argument.  A caller never sees half an update.
+* The arithmetic is IEEE whatever ``np.errstate`` says: overflow gives ±inf and invalid operations
+  NaN, as in CuPy and torch, so no FloatingPointError can stop a step half-way.
+* Results keep the arrays' dtype, and 0-d, empty and non-contiguous arrays give the same bits as
+  contiguous ones.
+
+``validate=False`` skips the checks (for callers that already made them); then the first
+guarantee is the caller's.
 """
 from .adam import AMSGRAD_MODES, DECAY_MODES, EPS_MODES, adam_step
 from .ema import ema_update

@@ -8,13 +8,18 @@ intermediate, so a step allocates at most that one buffer (none when the caller 
 ``scratch``).  On a GPU, ``fused=True`` runs one CuPy elementwise kernel instead: a single
 pass over memory that reads p, g, m, v (and vmax) and writes p, m, v (and vmax).
 Step-dependent scalars (1-β^t, their square roots, lr/(1-β1^t)) are computed once per step
-in float64 on the host.
+in float64 on the host, then cast to the arrays' dtype.
+
+Guarantee: every argument is checked before anything is written, and a bad one is a ValueError;
+the arithmetic is IEEE (overflow gives ±inf, invalid operations NaN, whatever ``np.errstate``
+says), so a step never stops half-way.
 """
 from __future__ import annotations
 
 import math
 
 from . import _validate as check
+from ._arith import ieee, l2_gradient
 
 EPS_MODES = ("after_correction", "inside_sqrt", "uncorrected")
 DECAY_MODES = ("none", "l2", "decoupled")
@@ -33,23 +38,10 @@ def validate_adam(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay, eps_mode, 
     check.choice("bias_correction", bias_correction, (True, False))
     check.choice("decay", decay, DECAY_MODES)
     check.choice("amsgrad", amsgrad, AMSGRAD_MODES)
-    check.floating("p", p)
-    for name, array in (("g", g), ("m", m), ("v", v)):
-        check.like(name, array, p, "p")
-    if amsgrad != "off":
-        if vmax is None:
-            raise ValueError(f"vmax is required when amsgrad={amsgrad!r}")
-        check.like("vmax", vmax, p, "p")
-    if scratch is not None:
-        check.like("scratch", scratch, p, "p")
-    for name, array in (("p", p), ("m", m), ("v", v), ("vmax", vmax)):
-        if array is not None:
-            check.writable(name, array)
-    check.finite("p", p)
-    check.finite("g", g)
-    check.nonnegative("v", v)
-    if vmax is not None and amsgrad != "off":
-        check.nonnegative("vmax", vmax)
+    if amsgrad != "off" and vmax is None:
+        raise ValueError(f"vmax is required when amsgrad={amsgrad!r}")
+    check.arrays(dict(p=p, g=g, m=m, v=v), dict(vmax=None if amsgrad == "off" else vmax, scratch=scratch),
+                 written=("p", "m", "v", "vmax", "scratch"), nonnegative_state=("v", "vmax"), unread=("scratch",))
 
 
 def _scalars(t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, amsgrad):
@@ -65,6 +57,7 @@ def _scalars(t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, 
                 lr_wd=lr * weight_decay)
 
 
+@ieee
 def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
               eps: float = 1e-8, weight_decay: float = 0.0, eps_mode: str = "after_correction",
               bias_correction: bool = True, decay: str = "none", amsgrad: str = "off", vmax=None,
@@ -74,11 +67,14 @@ def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2
     Every argument is checked before anything is written (``validate=False`` skips the checks,
     for callers that already did them).  ``decay`` is ``none``, ``l2`` (g + λp enters the
     moments) or ``decoupled`` (p ← p - lr·λ·p, AdamW); ``amsgrad`` takes the running max of
-    the ``raw`` v or of the ``corrected`` v̂.
+    the ``raw`` v or of the ``corrected`` v̂.  ``vmax`` is ignored when ``amsgrad="off"``.
     """
     if validate:
         validate_adam(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, decay,
                       amsgrad, vmax, scratch)
+    # Python numbers: a NumPy scalar hyperparameter would change the host arithmetic's precision
+    t = int(t)
+    lr, beta1, beta2, eps, weight_decay = map(float, (lr, beta1, beta2, eps, weight_decay))
     s = _scalars(t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, amsgrad)
     xp = check.namespace(p)
     if fused and xp.__name__ == "cupy":
@@ -86,40 +82,39 @@ def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2
 
         fused_adam_step(p, g, m, v, vmax, beta1, beta2, eps, weight_decay, decay, amsgrad, eps_mode, s)
         return
-    tmp = xp.empty_like(p) if scratch is None else scratch
-    if decay == "l2":
-        grad = g + weight_decay * p  # a second buffer only for L2, where the moments need g + λp
-    else:
-        grad = g
+    as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
+    tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out= here: 0-d stays an array
+    # a second buffer only for L2, where the moments need g + λp
+    grad = l2_gradient(xp, g, p, as_t(weight_decay)) if decay == "l2" else g
     # m ← β1 m + (1-β1) g
-    m *= beta1
-    xp.multiply(grad, 1.0 - beta1, out=tmp)
+    m *= as_t(beta1)
+    xp.multiply(grad, as_t(1.0 - beta1), out=tmp)
     m += tmp
     # v ← β2 v + (1-β2) g²
-    v *= beta2
+    v *= as_t(beta2)
     xp.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - beta2
+    tmp *= as_t(1.0 - beta2)
     v += tmp
     vsrc = v
     if amsgrad == "raw":
         xp.maximum(vmax, v, out=vmax)
         vsrc = vmax
     elif amsgrad == "corrected":
-        xp.multiply(v, s["inv_c2_for_max"], out=tmp)
+        xp.multiply(v, as_t(s["inv_c2_for_max"]), out=tmp)
         xp.maximum(vmax, tmp, out=vmax)
         vsrc = vmax
     # tmp ← the denominator
     if eps_mode == "inside_sqrt":
-        xp.multiply(vsrc, s["vscale"], out=tmp)
-        tmp += eps
+        xp.multiply(vsrc, as_t(s["vscale"]), out=tmp)
+        tmp += as_t(eps)
         xp.sqrt(tmp, out=tmp)
     else:
         xp.sqrt(vsrc, out=tmp)
         if s["sqrt_scale"] != 1.0:
-            tmp *= s["sqrt_scale"]
-        tmp += eps
+            tmp *= as_t(s["sqrt_scale"])
+        tmp += as_t(eps)
     xp.divide(m, tmp, out=tmp)
-    tmp *= s["step"]
+    tmp *= as_t(s["step"])
     if decay == "decoupled":
-        p *= 1.0 - s["lr_wd"]
+        p *= as_t(1.0 - s["lr_wd"])
     p -= tmp

@@ -4,10 +4,15 @@ Written from seed 003_91c12aa291f221ab.txt (RMSProp: r ← ρr + (1-ρ)g⊙g, θ
 seed 001_08f6c05329770bc7.txt (RMSProp), never from derivations/.  Centered: divide by
 √(r - ḡ²), ḡ the running mean of g (Graves 2013).  The caller creates the state: ``v`` filled with
 the initial accumulator value (usually 0), ``gavg`` and ``buf`` with zeros.
+
+Guarantee: every argument is checked before anything is written, and a bad one is a ValueError;
+the arithmetic is IEEE (overflow gives ±inf, invalid operations NaN, whatever ``np.errstate``
+says), so a step never stops half-way.
 """
 from __future__ import annotations
 
 from . import _validate as check
+from ._arith import ieee, l2_gradient
 
 EPS_MODES = ("inside_sqrt", "outside_sqrt")
 LR_POSITIONS = ("outside_buffer", "inside_buffer")
@@ -26,22 +31,15 @@ def validate_rmsprop(p, g, v, t, lr, alpha, eps, momentum, weight_decay, eps_mod
     check.choice("centered", centered, (False, True))
     check.choice("lr_position", lr_position, LR_POSITIONS)
     check.choice("decay", decay, DECAY_MODES)
-    check.floating("p", p)
-    for name, array in (("g", g), ("v", v), ("gavg", gavg), ("buf", buf)):
-        if array is not None:
-            check.like(name, array, p, "p")
     if centered and gavg is None:
         raise ValueError("gavg (the running mean of g) is required when centered=True")
     if buf is None and momentum != 0:
         raise ValueError(f"buf (the momentum buffer) is required when momentum={momentum} is not 0")
-    for name, array in (("p", p), ("v", v), ("gavg", gavg), ("buf", buf)):
-        if array is not None:
-            check.writable(name, array)
-    check.finite("p", p)
-    check.finite("g", g)
-    check.nonnegative("v", v)
+    check.arrays(dict(p=p, g=g, v=v), dict(gavg=gavg if centered else None, buf=buf),
+                 written=("p", "v", "gavg", "buf"), nonnegative_state=("v",))
 
 
+@ieee
 def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: float = 1e-8,
                  momentum: float = 0.0, weight_decay: float = 0.0, eps_mode: str = "inside_sqrt",
                  centered: bool = False, lr_position: str = "outside_buffer", decay: str = "none",
@@ -50,41 +48,46 @@ def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: 
 
     ``v ← αv + (1-α)g²``; ``d = g/√(v+ε)`` or ``g/(√v+ε)`` (v - gavg² when centered); with a
     buffer, ``buf ← momentum·buf + s·d`` (``s = lr`` inside the buffer, else 1) and
-    ``p ← p - buf`` or ``p - lr·buf``; without one, ``p ← p - lr·d``.
+    ``p ← p - buf`` or ``p - lr·buf``; without one, ``p ← p - lr·d``.  ``gavg`` is ignored unless
+    ``centered``.
     """
     if validate:
         validate_rmsprop(p, g, v, t, lr, alpha, eps, momentum, weight_decay, eps_mode, centered, lr_position,
                          decay, gavg, buf)
+    # Python numbers: a NumPy scalar hyperparameter would change the host arithmetic's precision
+    lr, alpha, eps, momentum, weight_decay = map(float, (lr, alpha, eps, momentum, weight_decay))
     xp = check.namespace(p)
-    grad = g + weight_decay * p if decay == "l2" else g
-    tmp = xp.multiply(grad, grad)
-    tmp *= 1.0 - alpha
-    v *= alpha
+    as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
+    grad = l2_gradient(xp, g, p, as_t(weight_decay)) if decay == "l2" else g
+    tmp = xp.empty_like(p)  # every result goes out= here: a 0-d result stays an array
+    xp.multiply(grad, grad, out=tmp)
+    tmp *= as_t(1.0 - alpha)
+    v *= as_t(alpha)
     v += tmp
     if centered:
-        xp.multiply(grad, 1.0 - alpha, out=tmp)
-        gavg *= alpha
+        xp.multiply(grad, as_t(1.0 - alpha), out=tmp)
+        gavg *= as_t(alpha)
         gavg += tmp
         xp.multiply(gavg, gavg, out=tmp)
         xp.subtract(v, tmp, out=tmp)  # may round below 0 when v ≈ gavg²: √ then gives NaN, as it should
     else:
         tmp[...] = v
     if eps_mode == "inside_sqrt":
-        tmp += eps
+        tmp += as_t(eps)
         xp.sqrt(tmp, out=tmp)
     else:
         xp.sqrt(tmp, out=tmp)
-        tmp += eps
+        tmp += as_t(eps)
     xp.divide(grad, tmp, out=tmp)  # d
     inside = lr_position == "inside_buffer"
     if buf is not None:
         if inside:
-            tmp *= lr
-        buf *= momentum
+            tmp *= as_t(lr)
+        buf *= as_t(momentum)
         buf += tmp
         tmp[...] = buf
     if buf is None or not inside:
-        tmp *= lr
+        tmp *= as_t(lr)
     if decay == "decoupled":
-        p *= 1.0 - lr * weight_decay
+        p *= as_t(1.0 - lr * weight_decay)
     p -= tmp
