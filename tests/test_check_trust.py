@@ -275,3 +275,25 @@ def test_trajectory_counterexamples_are_cut_at_the_failing_step_on_one_element()
     c = report.counterexample
     assert not report.passed and len(c.history["gradients"]) == c.t
     assert all(len(g) == 1 for g in c.history["gradients"])
+
+
+def test_a_hanging_optimizer_ends_its_crosscheck_survey():
+    from verify.conventions import fingerprint
+
+    def run(inputs, gradients, **hyperparameters):
+        time.sleep(30)
+
+    start = time.perf_counter()
+    fp = fingerprint("sgd", run, examples=3, deadline=0.5)
+    assert time.perf_counter() - start < 10 and "did not return within" in fp.error
+
+
+def test_a_hang_is_not_called_again_to_minimise_it():
+    calls = []
+
+    def hangs_once(p, g, m, v, t, lr, beta1, beta2, eps):
+        calls.append(t)
+        time.sleep(30)
+
+    check("adam", hangs_once, deadline=0.3, raise_on_failure=False)
+    assert len(calls) == 1

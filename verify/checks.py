@@ -11,6 +11,7 @@ values) and reported with the error in ulps and a copy-paste reproduction.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Mapping
@@ -425,7 +426,9 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     def smallest(failure: Counterexample) -> Counterexample:
         """The same step on one element, where that still fails (rules are elementwise)."""
         size = len(next(iter(failure.arrays.values()), []))
-        for i in ([failure.index] if not failure.problem else range(size)) if size > 1 else ():
+        if size <= 1:
+            return failure
+        for i in range(size) if failure.problem else [failure.index]:
             alone = {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
             retry = _Tracker()
             try:
@@ -449,8 +452,8 @@ def run_implementation(run_fn, problem: Problem, rule, xp=np, caller=None) -> li
     """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step."""
     inputs = {n: xp.asarray(problem.start[n].copy()) for n in rule.inputs if n != "g"}
     gradients = [xp.asarray(g) for g in problem.grads]
-    seen = (run_fn if caller is None else lambda *a, **k: caller(run_fn, *a, **k))(
-        inputs, gradients, **problem.hyper, **problem.initial)
+    call = run_fn if caller is None else functools.partial(caller, run_fn)
+    seen = call(inputs, gradients, **problem.hyper, **problem.initial)
     seen = [_to_numpy(x) for x in seen]
     if len(seen) != len(problem.grads):
         raise _Malformed(f"returned {len(seen)} results for {len(problem.grads)} steps")
@@ -573,14 +576,17 @@ def _cut(history: dict, failure: Counterexample, index) -> Problem:
 
 def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
     start = time.perf_counter()
+    aborted = False
     try:
         run()
-    except (_Mismatch, _Abort):
+    except _Mismatch:
         pass
+    except _Abort:  # the implementation hung: calling it again to minimise would hang again
+        aborted = True
     except Unsatisfiable:  # every drawn example was discarded: _invalid says so
         pass
     failure = tracker.failure
-    if failure is not None:
+    if failure is not None and not aborted:
         failure = smallest(failure)
     report = CheckReport(compiled.rule.name, compiled.rule.conventions(**(conventions or {})), implementation, mode,
                          o.dtypes, tracker.examples, tracker.worst_ulps, tracker.worst_ratio,

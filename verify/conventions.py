@@ -29,6 +29,8 @@ from derivations import rule as find_rule
 
 from .checks import (DEFAULT_DTYPES, CheckReport, _draw_problem, _Mismatch, _settings, _Tracker, check_trajectory,
                      follow_trajectory, run_implementation)
+from .deadline import Caller
+from .options import DEFAULT_DEADLINE
 from .reference import compile_rule
 
 
@@ -95,12 +97,13 @@ class _SurveyOver(Exception):
 
 
 def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAULT_DTYPES, examples=30, seed=0,
-                steps=4, max_size=4, edge_examples=20, name=None) -> Fingerprint:
+                steps=4, max_size=4, edge_examples=20, name=None, deadline=DEFAULT_DEADLINE) -> Fingerprint:
     """Name the variants of ``rule`` that ``run_fn(inputs, gradients, **hyperparameters)`` follows.
 
     ``run_fn`` is a trajectory implementation (see check_trajectory); the learning rate (and any
     other schedulable hyperparameter) comes as one value per step.  ``hyperparameters`` pins
-    values the implementation has no argument for; ``positive`` names those it rejects at 0.
+    values the implementation has no argument for; ``positive`` names those it rejects at 0;
+    ``deadline``: seconds one run may take before the implementation counts as hung.
     """
     start = time.perf_counter()
     r = find_rule(rule) if isinstance(rule, str) else rule
@@ -110,6 +113,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
     compiled = {id(c): compile_rule(r, c.conventions) for c in candidates}
     widest = max(compiled.values(), key=lambda c: len(c.hyperparameters))  # draws every hyperparameter
     counter = {"examples": 0, "error": ""}
+    caller = Caller(deadline)
 
     @hypothesis_seed(seed)
     @_settings(examples, phases=(Phase.generate,))  # the survey only records; _SurveyOver ends it at once
@@ -119,7 +123,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
                                 offsets=(0,), positive=positive)
         counter["examples"] += 1
         try:
-            seen = run_implementation(run_fn, problem, r)
+            seen = run_implementation(run_fn, problem, r, caller=caller)
         except Exception as exc:  # ordinary inputs must run; a crash ends the survey
             counter["error"] = f"{type(exc).__name__}: {exc}"
             raise _SurveyOver from exc
@@ -133,6 +137,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
         survey()
     except _SurveyOver:
         pass
+    caller.close()
     alive = [c for c in candidates if c.alive] if not counter["error"] else []
     exact = [c for c in alive if not c.low_precision_host]
     chosen = exact or alive
@@ -141,7 +146,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
                          closest.conventions, bool(chosen) and not exact,
                          max((c.worst_ulps for c in chosen), default=0.0), error=counter["error"])
     options = dict(hyperparameters=fixed, positive=positive, schedules=r.schedulable, dtypes=dtypes, seed=seed,
-                   steps=steps, max_size=max_size, name=label)
+                   steps=steps, max_size=max_size, name=label, deadline=deadline)
     if chosen and not counter["error"]:
         host = "float32" if result.low_precision_host else None
         result.edges = check_trajectory(r, run_fn, closest.conventions, examples=edge_examples, host_dtype=host,
