@@ -94,11 +94,23 @@ def test_non_finite_values_pass_only_when_matched(got, expected, allowed, passes
     assert _compare(got, expected, allowed) is passes
 
 
-@pytest.mark.parametrize("got,rounded,passes", [(0.0, 0.0, True), (5.0, 0.0, False), (0.0, np.nan, False)])
-def test_an_undefined_reference_within_rounding_of_a_value(got, rounded, passes):
+@pytest.mark.parametrize("got,rounded,allowed,passes", [
     # Centered RMSProp, α = 1.1e-308, g = v = 0, ḡ = 1: exactly, v - ḡ² = -α² < 0 and the reference is
     # NaN; in float64 ḡ² underflows to 0 and the step is 0.  A value near the float64 evaluation passes.
-    assert _compare(got, np.nan, 1e-300, rounded=np.array([rounded]), dtype="float64") is passes
+    (0.0, 0.0, 1e-300, True), (5.0, 0.0, 1e-300, False), (0.0, np.nan, 1e-300, False),
+    # α = 3.5e-12, g = ḡ = 1, v = 0 in float32 (soak seed 17): exactly v' - ḡ'² = -α, but 1 - α rounds to
+    # 1 and the kernel divides by 0 + ε; the bound is unbounded there, so any value passes.
+    (-1e5, np.nan, np.inf, True),
+])
+def test_an_undefined_reference_within_rounding_of_a_value(got, rounded, allowed, passes):
+    assert _compare(got, np.nan, allowed, rounded=np.array([rounded]), dtype="float64") is passes
+
+
+def test_centered_rmsprop_where_one_minus_alpha_rounds_to_one():
+    conv = find_rule("rmsprop").conventions(centered=True, eps="outside_sqrt")
+    report = check("rmsprop", kernel_for("rmsprop", conv), conv, seed=17, examples=30, dtypes=("float32",),
+                   hyperparameters=dict(alpha=3.5402371138804067e-12))
+    assert report.passed
 
 
 def test_centered_rmsprop_where_the_mean_square_underflows():

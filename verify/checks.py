@@ -180,12 +180,10 @@ class _Tracker:
                                       float("inf"), 0.0, problem=(
                                           f"{name} came back with shape {got.shape} and dtype {got.dtype}, "
                                           f"expected {expected.shape} and {dtype}"), history=dict(history or {})))
-        # A NaN bound (0·∞ in degenerate arithmetic) means no bound could be set: as ∞, allow any number.
-        allowed = np.where(np.isnan(allowed), np.inf, allowed)
         got = got.astype(np.float64)
-        err, ok = _verdict(got, expected, allowed, dtype, rounded)
+        err, ok, allowed = _verdict(got, expected, allowed, dtype, rounded)
         self.compared += err.size
-        self.unbounded += int(np.count_nonzero(np.isinf(allowed) & np.isfinite(expected)))
+        self.unbounded += int(np.count_nonzero(np.isinf(allowed) & ~np.isinf(expected)))
         err_ulps = ulps(err, scale, dtype)
         allowed_ulps = ulps(allowed, scale, dtype)
         ratio = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
@@ -217,17 +215,23 @@ class _Tracker:
 
 
 def _verdict(got, expected, allowed, dtype, rounded=None):
-    """Per element: the error, and whether it passes.
+    """Per element: the error, whether it passes, and the allowance (∞ where no bound could be set).
 
     Where the reference is finite: |got - expected| ≤ allowed, and a NaN passes only where the bound
     is unbounded (the rounding analysis cannot exclude it: a √ or a division whose operand's error
-    interval reaches 0, as in centered RMSProp when v ≈ ḡ²).  A finite reference whose bound reaches the dtype's
-    overflow threshold may round to ±inf of its sign: that passes with error 0.  Where the
+    interval reaches 0, as in centered RMSProp when v ≈ ḡ²).  A finite reference whose bound reaches
+    the dtype's overflow threshold may round to ±inf of its sign: that passes with error 0.  Where the
     reference is NaN or ±inf, only the same NaN or the same ±inf passes, whatever the bound —
-    except where the exact reference is NaN (a √ of a negative) but the formula evaluated in float64
-    (``rounded``) is finite with a finite bound: the operand is negative by less than its rounding
-    error (e.g. v - ḡ² with ḡ² underflowing), so a value within the bound of ``rounded`` passes too.
+    except where the exact reference is NaN (a √ of a negative) by less than rounding: if the formula
+    evaluated in float64 (``rounded``) is finite with a finite bound (v - ḡ² with ḡ² underflowing),
+    a value within the bound of ``rounded`` passes; if the bound is unbounded there (v - ḡ² = -α
+    with α below the dtype's resolution: the computed operand may be anywhere in [0, u·v]), any
+    value passes, as it does for a finite reference under an unbounded allowance.
     """
+    # A NaN bound for a finite reference (0·∞ in degenerate arithmetic) means no bound could be set:
+    # as ∞, allow any number.  For a NaN reference it means undefined: only NaN matches.
+    unbounded_nan = np.isnan(expected) & (allowed == np.inf)
+    allowed = np.where(np.isnan(allowed), np.inf, allowed)
     finite = np.isfinite(expected)
     err = np.abs(got - expected)
     err = np.where(np.isnan(err), np.inf, err)
@@ -241,9 +245,11 @@ def _verdict(got, expected, allowed, dtype, rounded=None):
         near = np.isnan(expected) & np.isfinite(rounded) & np.isfinite(allowed) & (off <= allowed)
         same_special = same_special | near
         special_err = np.where(near, off, special_err)
+    same_special = same_special | unbounded_nan
+    special_err = np.where(unbounded_nan, 0.0, special_err)
     err = np.where(finite, np.where(may_overflow, 0.0, err), special_err)
     ok = np.where(finite, (err <= allowed) & (~np.isnan(got) | np.isinf(allowed)), same_special)
-    return err, ok
+    return err, ok, allowed
 
 
 def _lists(arrays: dict) -> dict:

@@ -149,6 +149,12 @@ def _scale(node: _Node, value, scales):
     return np.abs(value)
 
 
+def _times(a, b):
+    """a·b for error terms, with 0·∞ = 0: an exact zero factor (no error) contributes nothing,
+    however unbounded the other factor's error is (momentum = 0 times a buffer with no bound)."""
+    return np.where((np.asarray(a) == 0) | (np.asarray(b) == 0), 0.0, a * b)
+
+
 def _underflow_in_any_order(xs, value, tiny):
     """An implementation may multiply the factors in any order; a partial product P that
     underflows loses up to ``tiny`` absolutely, which the remaining factors scale by value/P.
@@ -182,7 +188,7 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
     if node.op == "mul":
         value, bound = xs[0], bs[0]
         for k, (x, b) in enumerate(zip(xs[1:], bs[1:])):
-            bound = np.abs(value) * b + np.abs(x) * bound + bound * b
+            bound = _times(np.abs(value), b) + _times(np.abs(x), bound) + _times(bound, b)
             value = value * x
             if k < len(xs) - 2:  # intermediate products round too
                 bound = bound + u * np.abs(value)
@@ -196,21 +202,40 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
         rel = np.where(xs[0] != 0, bs[0] / np.abs(np.where(xs[0] != 0, xs[0], 1.0)), 0.0)
         return value, np.abs(value) * (np.abs(xs[1]) * rel + u)
     x, b, e = xs[0], bs[0], node.payload
-    value = np.power(x, e) if not (e == 0.5) else np.sqrt(x)
+    if not float(e).is_integer():
+        return _fractional_power(x, b, e, u)
+    value = np.power(x, e)
     ax = np.abs(x)
     if e > 0:
         # worst case over [|x| - b, |x| + b]; xⁿ with integer n > 1 costs n-1 roundings
         low = np.maximum(ax - b, 0.0)
         spread = np.maximum(np.power(ax + b, e) - np.power(ax, e), np.power(ax, e) - np.power(low, e))
-        extra = (e - 1) * u * np.abs(value) if e > 1 and float(e).is_integer() else 0.0
+        extra = (e - 1) * u * np.abs(value) if e > 1 else 0.0
         return value, spread + extra
-    # negative exponents: 1/x, 1/√x; unbounded if the interval reaches 0
+    # negative exponents (1/x): unbounded if the interval reaches 0
     low = ax - b
     safe = np.where(low > 0, low, 1.0)
     spread = np.where(low > 0, np.power(safe, e) - np.power(ax, e), np.inf)
-    if e == -0.5:  # √ then a division: one more rounding
-        spread = spread + u * np.abs(value)
     return value, np.where(b == 0, 0.0, spread) if np.ndim(spread) else (0.0 if b == 0 else spread)
+
+
+def _fractional_power(x, b, e, u):
+    """√x (e = ½) and 1/√x (e = -½), whose operand must be ≥ 0.
+
+    Where the operand's error interval [x - b, x + b] reaches below 0 (a sum that cancels, as
+    v - ḡ² in centered RMSProp), the implementation may take the root of a negative number and
+    get NaN, or anything up to √(x + b): no bound, and the value continues as √max(x, 0).  Where
+    even x + b < 0 the root is undefined: NaN value and NaN bound."""
+    value = np.power(np.maximum(x, 0.0), e)
+    low = x - b
+    if e > 0:  # worst case over [x - b, x + b]
+        spread = np.maximum(np.power(x + b, e) - value, value - np.power(np.maximum(low, 0.0), e))
+        spread = np.where(low >= 0, spread, np.inf)
+    else:  # 1/√x: unbounded if the interval reaches 0; √ then a division, one more rounding
+        safe = np.where(low > 0, low, 1.0)
+        spread = np.where(low > 0, np.power(safe, e) - value, np.where(b == 0, 0.0, np.inf)) + u * value
+    undefined = x + b < 0
+    return np.where(undefined, np.nan, value), np.where(undefined, np.nan, spread)
 
 
 @lru_cache(maxsize=None)
