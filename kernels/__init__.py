@@ -14,10 +14,14 @@ What every kernel guarantees (NumPy and CuPy arrays; float16, bfloat16, float32,
 * Results keep the arrays' dtype, and 0-d, empty and non-contiguous arrays give the same bits as
   contiguous ones.
 
+Conventions that several optimizers share (weight decay none / L2 / decoupled, the learning rate
+inside or outside a momentum buffer) are declared once, in ``blocks``, and composed by each kernel.
+
 ``validate=False`` skips the checks (for callers that already made them); then the first
 guarantee is the caller's.
 """
-from .adam import AMSGRAD_MODES, DECAY_MODES, EPS_MODES, adam_step
+from .adam import AMSGRAD_MODES, EPS_MODES, adam_step
+from .blocks import DECAY_MODES
 from .ema import ema_update
 from .rmsprop import rmsprop_step
 from .sgd import sgd_step

@@ -1,4 +1,4 @@
-"""What the kernels' arithmetic shares: IEEE results whatever the caller's errstate, and L2 decay."""
+"""What the kernels' arithmetic shares: IEEE results whatever the caller's errstate, and scaling by a host scalar."""
 from __future__ import annotations
 
 import functools
@@ -22,8 +22,10 @@ def ieee(kernel):
     return run
 
 
-def l2_gradient(xp, g, p, weight_decay):
-    """g + λp as a new array (``out=`` keeps a 0-d result an array); ``weight_decay`` in p's dtype."""
-    grad = xp.multiply(p, weight_decay, out=xp.empty_like(p))
-    grad += g
-    return grad
+def scale(x, factor: float) -> None:
+    """x ← factor·x in place, the host scalar cast to x's dtype (bfloat16 times a Python float would give
+    float32).  A factor of 1 is skipped: x·1 = x exactly, so this saves a pass over memory and changes no bit.
+    """
+    if factor != 1.0:
+        x *= x.dtype.type(factor)
+

@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 
 from . import _validate as check
-from ._arith import ieee, l2_gradient
+from ._arith import ieee, scale
+from .blocks import DECAY_MODES, apply_update, decayed_gradient, validate_decay
 
 EPS_MODES = ("after_correction", "inside_sqrt", "uncorrected")
-DECAY_MODES = ("none", "l2", "decoupled")
 AMSGRAD_MODES = ("off", "raw", "corrected")
+__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "validate_adam"]  # DECAY_MODES: from blocks
 
 
 def validate_adam(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay, eps_mode, bias_correction, decay,
@@ -33,10 +34,9 @@ def validate_adam(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay, eps_mode, 
     check.scalar("beta1", beta1, low=0.0, high=1.0, high_open=True)
     check.scalar("beta2", beta2, low=0.0, high=1.0, high_open=True)
     check.scalar("eps", eps, low=0.0, low_open=True)
-    check.scalar("weight_decay", weight_decay, low=0.0)
+    validate_decay(decay, weight_decay)
     check.choice("eps_mode", eps_mode, EPS_MODES)
     check.choice("bias_correction", bias_correction, (True, False))
-    check.choice("decay", decay, DECAY_MODES)
     check.choice("amsgrad", amsgrad, AMSGRAD_MODES)
     if amsgrad != "off" and vmax is None:
         raise ValueError(f"vmax is required when amsgrad={amsgrad!r}")
@@ -84,8 +84,7 @@ def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2
         return
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
     tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out= here: 0-d stays an array
-    # a second buffer only for L2, where the moments need g + λp
-    grad = l2_gradient(xp, g, p, as_t(weight_decay)) if decay == "l2" else g
+    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a second buffer only for L2: g + λp
     # m ← β1 m + (1-β1) g
     m *= as_t(beta1)
     xp.multiply(grad, as_t(1.0 - beta1), out=tmp)
@@ -110,11 +109,8 @@ def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2
         xp.sqrt(tmp, out=tmp)
     else:
         xp.sqrt(vsrc, out=tmp)
-        if s["sqrt_scale"] != 1.0:
-            tmp *= as_t(s["sqrt_scale"])
+        scale(tmp, s["sqrt_scale"])
         tmp += as_t(eps)
     xp.divide(m, tmp, out=tmp)
     tmp *= as_t(s["step"])
-    if decay == "decoupled":
-        p *= as_t(1.0 - s["lr_wd"])
-    p -= tmp
+    apply_update(p, tmp, decay, lr, weight_decay)

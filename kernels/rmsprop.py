@@ -12,11 +12,12 @@ says), so a step never stops half-way.
 from __future__ import annotations
 
 from . import _validate as check
-from ._arith import ieee, l2_gradient
+from ._arith import ieee, scale
+from .blocks import (DECAY_MODES, LR_POSITIONS, apply_update, decayed_gradient, lr_factors, validate_decay,
+                     validate_lr_position)
 
 EPS_MODES = ("inside_sqrt", "outside_sqrt")
-LR_POSITIONS = ("outside_buffer", "inside_buffer")
-DECAY_MODES = ("none", "l2", "decoupled")
+__all__ = ["DECAY_MODES", "EPS_MODES", "LR_POSITIONS", "rmsprop_step", "validate_rmsprop"]  # the modes: from blocks
 
 
 def validate_rmsprop(p, g, v, t, lr, alpha, eps, momentum, weight_decay, eps_mode, centered, lr_position, decay,
@@ -26,11 +27,10 @@ def validate_rmsprop(p, g, v, t, lr, alpha, eps, momentum, weight_decay, eps_mod
     check.scalar("alpha", alpha, low=0.0, high=1.0, high_open=True)
     check.scalar("eps", eps, low=0.0, low_open=True)
     check.scalar("momentum", momentum, low=0.0, high=1.0, high_open=True)
-    check.scalar("weight_decay", weight_decay, low=0.0)
+    validate_decay(decay, weight_decay)
     check.choice("eps_mode", eps_mode, EPS_MODES)
     check.choice("centered", centered, (False, True))
-    check.choice("lr_position", lr_position, LR_POSITIONS)
-    check.choice("decay", decay, DECAY_MODES)
+    validate_lr_position(lr_position)
     if centered and gavg is None:
         raise ValueError("gavg (the running mean of g) is required when centered=True")
     if buf is None and momentum != 0:
@@ -58,7 +58,7 @@ def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: 
     lr, alpha, eps, momentum, weight_decay = map(float, (lr, alpha, eps, momentum, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = l2_gradient(xp, g, p, as_t(weight_decay)) if decay == "l2" else g
+    grad = decayed_gradient(xp, g, p, decay, weight_decay)
     tmp = xp.empty_like(p)  # every result goes out= here: a 0-d result stays an array
     xp.multiply(grad, grad, out=tmp)
     tmp *= as_t(1.0 - alpha)
@@ -79,15 +79,11 @@ def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: 
         xp.sqrt(tmp, out=tmp)
         tmp += as_t(eps)
     xp.divide(grad, tmp, out=tmp)  # d
-    inside = lr_position == "inside_buffer"
+    inside, after = lr_factors(lr_position, lr, buffered=buf is not None)
     if buf is not None:
-        if inside:
-            tmp *= as_t(lr)
+        scale(tmp, inside)
         buf *= as_t(momentum)
         buf += tmp
         tmp[...] = buf
-    if buf is None or not inside:
-        tmp *= as_t(lr)
-    if decay == "decoupled":
-        p *= as_t(1.0 - lr * weight_decay)
-    p -= tmp
+    scale(tmp, after)
+    apply_update(p, tmp, decay, lr, weight_decay)

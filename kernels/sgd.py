@@ -11,11 +11,12 @@ says), so a step never stops half-way.
 from __future__ import annotations
 
 from . import _validate as check
-from ._arith import ieee, l2_gradient
+from ._arith import ieee, scale
+from .blocks import (DECAY_MODES, LR_POSITIONS, apply_update, decayed_gradient, lr_factors, validate_decay,
+                     validate_lr_position)
 
-LR_POSITIONS = ("outside_buffer", "inside_buffer")
 INITS = ("zero", "first_gradient")
-DECAY_MODES = ("none", "l2", "decoupled")
+__all__ = ["DECAY_MODES", "INITS", "LR_POSITIONS", "sgd_step", "validate_sgd"]  # the modes: from blocks
 
 
 def validate_sgd(p, g, buf, t, lr, momentum, dampening, weight_decay, lr_position, init, nesterov, decay):
@@ -23,11 +24,10 @@ def validate_sgd(p, g, buf, t, lr, momentum, dampening, weight_decay, lr_positio
     check.scalar("lr", lr, low=0.0, low_open=True)
     check.scalar("momentum", momentum, low=0.0, high=1.0, high_open=True)
     check.scalar("dampening", dampening, low=0.0, high=1.0)
-    check.scalar("weight_decay", weight_decay, low=0.0)
-    check.choice("lr_position", lr_position, LR_POSITIONS)
+    validate_decay(decay, weight_decay)
+    validate_lr_position(lr_position)
     check.choice("init", init, INITS)
     check.choice("nesterov", nesterov, (False, True))
-    check.choice("decay", decay, DECAY_MODES)
     check.arrays(dict(p=p, g=g, buf=buf), written=("p", "buf"))
 
 
@@ -49,21 +49,17 @@ def sgd_step(p, g, buf, t: int, *, lr: float = 1e-2, momentum: float = 0.9, damp
     lr, momentum, dampening, weight_decay = map(float, (lr, momentum, dampening, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = l2_gradient(xp, g, p, as_t(weight_decay)) if decay == "l2" else g
-    inside = lr_position == "inside_buffer"
+    grad = decayed_gradient(xp, g, p, decay, weight_decay)
+    inside, after = lr_factors(lr_position, lr)
     coefficient = 1.0 if (init == "first_gradient" and t == 1) else 1.0 - dampening
-    scale = lr if inside else 1.0
     tmp = xp.empty_like(p)  # every result goes out= here: a 0-d result stays an array
-    xp.multiply(grad, as_t(scale * coefficient), out=tmp)
+    xp.multiply(grad, as_t(inside * coefficient), out=tmp)  # one host scalar: lr·c rounds once
     buf *= as_t(momentum)
     buf += tmp
-    if nesterov:  # d = s·g + momentum·buf, read after the buffer update
+    if nesterov:  # d = inside·g + momentum·buf, read after the buffer update
         xp.multiply(buf, as_t(momentum), out=tmp)
-        tmp += grad * as_t(scale) if inside else grad
+        tmp += grad if inside == 1.0 else grad * as_t(inside)  # g·1 = g: no temporary
     else:
         tmp[...] = buf
-    if not inside:
-        tmp *= as_t(lr)
-    if decay == "decoupled":
-        p *= as_t(1.0 - lr * weight_decay)
-    p -= tmp
+    scale(tmp, after)
+    apply_update(p, tmp, decay, lr, weight_decay)
