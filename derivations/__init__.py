@@ -1,12 +1,13 @@
 """The mathematics: update rules and checked derivations, in SymPy only.
 
-Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``.
+Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``.  Rules are composed of
+the conventions in ``blocks``; derivations about a rule are built from it (``about``), on first use.
 """
 from .core import Derivation, DerivationResult, Step, StepResult, check_step
-from .registry import DERIVATIONS, RULES, derivation, derivations_matching, rule
+from .registry import DERIVATIONS, RULES, derivation, derivations_about, derivations_matching, rule
 from .rule import ConventionAxis, Hyperparameter, Rule
 
 __all__ = [
     "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "Hyperparameter", "RULES", "Rule",
-    "Step", "StepResult", "check_step", "derivation", "derivations_matching", "rule",
+    "Step", "StepResult", "check_step", "derivation", "derivations_about", "derivations_matching", "rule",
 ]

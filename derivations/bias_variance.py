@@ -57,27 +57,29 @@ def _terms(n_d: int, n_x: int, n_y: int):
                 around_h_bar=around_h_bar, model_error=model_error)
 
 
-T = _terms(*SIZES)
+def decomposition() -> Derivation:
+    T = _terms(*SIZES)
+    return Derivation(
+        name="bias_variance.decomposition",
+        claim="E_{x,y,D}[(h_D(x) - y)²] = Variance + Noise + Bias², both cross terms vanishing",
+        steps=(
+            Step("add and subtract h̄(x)", T["error"], T["around_h_bar"], "h_D - y = (h_D - h̄) + (h̄ - y)"),
+            Step("expand the square", T["around_h_bar"], T["variance"] + 2 * T["cross_1"] + T["model_error"],
+                 "(a+b)² = a² + 2ab + b²; Σ_D P(D) = 1 for the b² term"),
+            Step("first cross term vanishes", T["cross_1"], 0, "E_D[h_D(x) - h̄(x)] = h̄(x) - h̄(x) = 0"),
+            Step("split h̄ - y around ȳ", T["model_error"], T["noise"] + T["bias2"] + 2 * T["cross_2"],
+                 "h̄ - y = (h̄ - ȳ) + (ȳ - y); Σ_j P(y_j|x) = 1"),
+            Step("second cross term vanishes", T["cross_2"], 0, "E_{y|x}[ȳ(x) - y] = 0"),
+            Step("decomposition", T["error"], T["variance"] + T["noise"] + T["bias2"], "the steps above"),
+        ),
+        assumptions=("D independent of the test point (x, y)", "probabilities non-negative and summing to 1"),
+        source=SOURCE,
+        scope=(
+            f"every distribution on a finite space of {SIZES[0]} datasets × {SIZES[1]} inputs × {SIZES[2]} labels "
+            "per input (symbolic probabilities and values); larger spaces follow by the same algebra but are not checked"
+        ),
+    )
 
-DECOMPOSITION = Derivation(
-    name="bias_variance.decomposition",
-    claim="E_{x,y,D}[(h_D(x) - y)²] = Variance + Noise + Bias², both cross terms vanishing",
-    steps=(
-        Step("add and subtract h̄(x)", T["error"], T["around_h_bar"], "h_D - y = (h_D - h̄) + (h̄ - y)"),
-        Step("expand the square", T["around_h_bar"], T["variance"] + 2 * T["cross_1"] + T["model_error"],
-             "(a+b)² = a² + 2ab + b²; Σ_D P(D) = 1 for the b² term"),
-        Step("first cross term vanishes", T["cross_1"], 0, "E_D[h_D(x) - h̄(x)] = h̄(x) - h̄(x) = 0"),
-        Step("split h̄ - y around ȳ", T["model_error"], T["noise"] + T["bias2"] + 2 * T["cross_2"],
-             "h̄ - y = (h̄ - ȳ) + (ȳ - y); Σ_j P(y_j|x) = 1"),
-        Step("second cross term vanishes", T["cross_2"], 0, "E_{y|x}[ȳ(x) - y] = 0"),
-        Step("decomposition", T["error"], T["variance"] + T["noise"] + T["bias2"], "the steps above"),
-    ),
-    assumptions=("D independent of the test point (x, y)", "probabilities non-negative and summing to 1"),
-    source=SOURCE,
-    scope=(
-        f"every distribution on a finite space of {SIZES[0]} datasets × {SIZES[1]} inputs × {SIZES[2]} labels "
-        "per input (symbolic probabilities and values); larger spaces follow by the same algebra but are not checked"
-    ),
-)
 
-DERIVATIONS = (DECOMPOSITION,)
+# Built on first use (the expectations expand to many terms): see registry.py.
+BUILDERS = {"bias_variance.decomposition": decomposition}

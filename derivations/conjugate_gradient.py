@@ -86,19 +86,23 @@ def _symbolic_steps(n: int):
 
 INSTANCES = ((2, 0), (2, 1), (3, 0), (3, 2), (4, 1), (5, 3))
 
-CONJUGACY = Derivation(
-    name="cg.conjugacy",
-    claim=(
-        "on ½xᵀAx - bᵀx with exact line search: g_(k+1)ᵀd_k = 0, the directions are A-conjugate, "
-        "Fletcher-Reeves and Polak-Ribière β coincide, and CG reaches A⁻¹b in at most n steps"
-    ),
-    steps=sum((_symbolic_steps(n) for n in (2, 3, 4)), ()) + sum((_instance_steps(n, s) for n, s in INSTANCES), ()),
-    assumptions=("A symmetric positive definite", "exact line search", "d_0 = -g_0"),
-    source=SOURCE,
-    scope=(
-        "the first step symbolically for n = 2, 3, 4 (symbolic g, d and u = Ad, so for every A); the full claim (all directions, "
-        "termination) on exact rational instances n = 2, 3, 4, 5 — not a proof for every A"
-    ),
-)
 
-DERIVATIONS = (CONJUGACY,)
+def conjugacy() -> Derivation:
+    return Derivation(
+        name="cg.conjugacy",
+        claim=(
+            "on ½xᵀAx - bᵀx with exact line search: g_(k+1)ᵀd_k = 0, the directions are A-conjugate, "
+            "Fletcher-Reeves and Polak-Ribière β coincide, and CG reaches A⁻¹b in at most n steps"
+        ),
+        steps=sum((_symbolic_steps(n) for n in (2, 3, 4)), ()) + sum((_instance_steps(n, s) for n, s in INSTANCES), ()),
+        assumptions=("A symmetric positive definite", "exact line search", "d_0 = -g_0"),
+        source=SOURCE,
+        scope=(
+            "the first step symbolically for n = 2, 3, 4 (symbolic g, d and u = Ad, so for every A); the full claim "
+            "(all directions, termination) on exact rational instances n = 2, 3, 4, 5 — not a proof for every A"
+        ),
+    )
+
+
+# Built on first use (exact CG on six rational instances takes a while): see registry.py.
+BUILDERS = {"cg.conjugacy": conjugacy}

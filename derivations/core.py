@@ -56,6 +56,15 @@ class Derivation:
     source: str
     scope: str = "general: symbolic in every quantity named in the claim"
     notes: str = ""
+    # The rule whose own update the steps are built from (None: a claim about no rule), and per convention
+    # axis the values it is read under, e.g. (("lr", ("outside_buffer", "inside_buffer")),); axes not named
+    # are at the rule's defaults.  Pairs, not a dict, so that a derivation stays hashable.
+    rule: str | None = None
+    conventions: tuple[tuple[str, tuple], ...] = ()
+
+    def __post_init__(self):
+        if self.conventions and self.rule is None:
+            raise ValueError(f"derivation {self.name!r}: conventions without a rule")
 
     def check(self) -> "DerivationResult":
         start = time.perf_counter()

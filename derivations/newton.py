@@ -61,26 +61,28 @@ def _steps_for(n: int):
     )
 
 
-n_sym = sp.Symbol("n", integer=True, positive=True)
-A_n, x_n, b_n = sp.MatrixSymbol("A", n_sym, n_sym), sp.MatrixSymbol("x", n_sym, 1), sp.MatrixSymbol("b", n_sym, 1)
+def newton_step() -> Derivation:
+    n_sym = sp.Symbol("n", integer=True, positive=True)
+    A_n, x_n, b_n = sp.MatrixSymbol("A", n_sym, n_sym), sp.MatrixSymbol("x", n_sym, 1), sp.MatrixSymbol("b", n_sym, 1)
+    return Derivation(
+        name="newton.step",
+        claim=(
+            "Δ = -H⁻¹g is the stationary point of m(Δ) = f + gᵀΔ + ½ΔᵀHΔ and its minimum when H ≻ 0; "
+            "on ½xᵀAx - bᵀx + c one Newton step from any x lands on the exact minimizer A⁻¹b"
+        ),
+        steps=sum((_steps_for(n) for n in DIMENSIONS), ())
+        + (
+            Step("any n: one Newton step lands on A⁻¹b", (x_n - A_n.I * (A_n * x_n - b_n)).expand(), A_n.I * b_n,
+                 "matrix algebra: A⁻¹A = I", rewrite=lambda e: sp.simplify(e)),
+        ),
+        assumptions=("H, A symmetric and invertible", "H ≻ 0 for the minimum, written H = LLᵀ (Cholesky, L_ii > 0)"),
+        source=SOURCE,
+        scope=(
+            "symbolic entries in fixed dimensions n = 2 and 3 for every claim; "
+            "the one-step claim also for symbolic n (matrix symbols)"
+        ),
+    )
 
-NEWTON = Derivation(
-    name="newton.step",
-    claim=(
-        "Δ = -H⁻¹g is the stationary point of m(Δ) = f + gᵀΔ + ½ΔᵀHΔ and its minimum when H ≻ 0; "
-        "on ½xᵀAx - bᵀx + c one Newton step from any x lands on the exact minimizer A⁻¹b"
-    ),
-    steps=sum((_steps_for(n) for n in DIMENSIONS), ())
-    + (
-        Step("any n: one Newton step lands on A⁻¹b", (x_n - A_n.I * (A_n * x_n - b_n)).expand(), A_n.I * b_n,
-             "matrix algebra: A⁻¹A = I", rewrite=lambda e: sp.simplify(e)),
-    ),
-    assumptions=("H, A symmetric and invertible", "H ≻ 0 for the minimum, written H = LLᵀ (Cholesky, L_ii > 0)"),
-    source=SOURCE,
-    scope=(
-        "symbolic entries in fixed dimensions n = 2 and 3 for every claim; "
-        "the one-step claim also for symbolic n (matrix symbols)"
-    ),
-)
 
-DERIVATIONS = (NEWTON,)
+# Built on first use (inverting symbolic 3×3 matrices takes a while): see registry.py.
+BUILDERS = {"newton.step": newton_step}

@@ -1,16 +1,72 @@
-"""Every rule and derivation by a stable name."""
+"""Every rule and derivation by a stable name.
+
+Derivations are built on first use, not at import: building Newton's or CG's steps alone took most of
+a second, which every ``import verify`` paid.  ``DERIVATIONS`` is a read-only mapping whose names are
+known at once and whose values are built (once) when asked for.  A derivation about a rule is built from
+that rule: ``derivations_about(rule)`` builds them afresh for any copy, e.g. a deliberately broken one.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
 
 from . import adam, bias_variance, conjugate_gradient, ema, newton, rmsprop, sgd
 from .core import Derivation
 from .rule import Rule
 
-RULES: dict[str, Rule] = {r.name: r for r in (ema.RULE, sgd.RULE, rmsprop.RULE, adam.RULE)}
-DERIVATIONS: dict[str, Derivation] = {
-    d.name: d
-    for module in (ema, sgd, rmsprop, adam, newton, conjugate_gradient, bias_variance)
-    for d in module.DERIVATIONS
-}
+RULE_MODULES = (ema, sgd, rmsprop, adam)  # each has RULE and BUILDERS {name: build(rule)}
+OTHER_MODULES = (newton, conjugate_gradient, bias_variance)  # BUILDERS {name: build()}
+
+RULES: dict[str, Rule] = {m.RULE.name: m.RULE for m in RULE_MODULES}
+_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES}
+
+
+class LazyDerivations(Mapping):
+    """Derivations by name; each built when first asked for, then kept."""
+
+    def __init__(self, builders: dict[str, Callable[[], Derivation]]):
+        self._builders = builders
+        self._built: dict[str, Derivation] = {}
+
+    def __getitem__(self, name: str) -> Derivation:
+        if name not in self._built:
+            built = self._builders[name]()
+            if built.name != name:
+                raise RuntimeError(f"the builder registered as {name!r} built {built.name!r}")
+            self._built[name] = built
+        return self._built[name]
+
+    def __contains__(self, name) -> bool:  # without building (Mapping's default would build it)
+        return name in self._builders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    @property
+    def built(self) -> frozenset[str]:
+        """The names built so far."""
+        return frozenset(self._built)
+
+
+def _bind(build, rule: Rule) -> Callable[[], Derivation]:
+    return lambda: build(rule)
+
+
+DERIVATIONS: Mapping[str, Derivation] = LazyDerivations({
+    **{name: _bind(build, m.RULE) for m in RULE_MODULES for name, build in m.BUILDERS.items()},
+    **{name: build for m in OTHER_MODULES for name, build in m.BUILDERS.items()},
+})
+
+
+def derivations_about(rule: Rule) -> tuple[Derivation, ...]:
+    """Every derivation about the rule family ``rule.name``, built afresh from ``rule`` itself (not cached)."""
+    try:
+        builders = _ABOUT[rule.name]
+    except KeyError:
+        raise KeyError(f"no derivations about a rule named {rule.name!r}; rules with some: {sorted(_ABOUT)}") from None
+    return tuple(build(rule) for build in builders.values())
 
 
 def rule(name: str) -> Rule:
@@ -28,13 +84,13 @@ def derivation(name: str) -> Derivation:
 
 
 def derivations_matching(names) -> list[Derivation]:
-    """Derivations whose name equals one of ``names`` or starts with ``name.`` (a family)."""
+    """Derivations whose name equals one of ``names`` or starts with ``name.`` (a family); only those are built."""
     if not names:
         return list(DERIVATIONS.values())
-    chosen = []
-    for name in names:
-        found = [d for key, d in DERIVATIONS.items() if key == name or key.startswith(name + ".")]
+    keys: list[str] = []
+    for name in names:  # every name is checked before anything is built
+        found = [key for key in DERIVATIONS if key == name or key.startswith(name + ".")]
         if not found:
             raise KeyError(f"no derivation or family named {name!r}; known: {sorted(DERIVATIONS)}")
-        chosen += [d for d in found if d not in chosen]
-    return chosen
+        keys += [key for key in found if key not in keys]
+    return [DERIVATIONS[key] for key in keys]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .about import about, in_symbols, unroll
+from .blocks import (apply_step, buffer_scale, decayed_gradient, decoupled_decay, divide_by_root, ema,
+                     lr_position_axis, weight_decay_axis)
 from .core import Derivation, Step
 from .rule import ConventionAxis, Hyperparameter, Rule, sym
 
@@ -19,27 +22,18 @@ SOURCE = ("seed 003_91c12aa291f221ab.txt (RMSProp); seed 001_08f6c05329770bc7.tx
 
 def _build(conv: dict):
     p, g, v, gavg, buf = (sym(n) for n in ("p", "g", "v", "gavg", "buf"))
-    lr, rho, eps, mu, wd = (sym(n) for n in ("lr", "alpha", "eps", "momentum", "weight_decay"))
+    # alpha is the seeds' ρ, eps their δ
+    lr, alpha, eps, mu, wd = (sym(n) for n in ("lr", "alpha", "eps", "momentum", "weight_decay"))
     out = []
-    grad = g + wd * p if conv["weight_decay"] == "l2" else g
-    out.append((v, rho * v + (1 - rho) * grad**2))
+    grad = decayed_gradient(conv, g, p, wd)
+    out.append((v, ema(alpha, v, grad**2)))
     variance = v
     if conv["centered"]:
-        out.append((gavg, rho * gavg + (1 - rho) * grad))
+        out.append((gavg, ema(alpha, gavg, grad)))
         variance = v - gavg**2
-    if conv["eps"] == "outside_sqrt":
-        direction = grad / (sp.sqrt(variance) + eps)
-    else:
-        direction = grad / sp.sqrt(variance + eps)
-    if conv["lr"] == "inside_buffer":
-        out.append((buf, mu * buf + lr * direction))
-        new_p = p - buf
-    else:
-        out.append((buf, mu * buf + direction))
-        new_p = p - lr * buf
-    if conv["weight_decay"] == "decoupled":
-        new_p = new_p - lr * wd * p
-    out.append((p, new_p))
+    direction = divide_by_root(grad, variance, eps, inside_sqrt=conv["eps"] == "inside_sqrt")
+    out.append((buf, mu * buf + buffer_scale(conv, lr) * direction))
+    out.append((p, decoupled_decay(conv, apply_step(conv, p, buf, lr), p, lr, wd)))
     return tuple(out)
 
 
@@ -66,14 +60,8 @@ RULE = Rule(
         ConventionAxis("centered", (False, True), False, (
             (False, "divide by √r"), (True, "divide by √(r - ḡ²), ḡ the EMA of g"),
         )),
-        ConventionAxis("lr", ("outside_buffer", "inside_buffer"), "outside_buffer", (
-            ("outside_buffer", "buf ← μ buf + g/√r, p ← p - lr·buf"),
-            ("inside_buffer", "buf ← μ buf + lr·g/√r, p ← p - buf"),
-        )),
-        ConventionAxis("weight_decay", ("none", "l2", "decoupled"), "none", (
-            ("none", "no decay"), ("l2", "g ← g + λp before the averages"),
-            ("decoupled", "p ← p - lr·λ·p beside the RMSProp step"),
-        )),
+        lr_position_axis("buf ← μ buf + g/√r, p ← p - lr·buf", "buf ← μ buf + lr·g/√r, p ← p - buf"),
+        weight_decay_axis("the averages", "the RMSProp step"),
     ),
     build=_build,
     source=SOURCE,
@@ -81,25 +69,43 @@ RULE = Rule(
     initial=(("v", "initial_accumulator"),),
 )
 
-# --- derivations -------------------------------------------------------------------------
+# --- derivations: each built from a rule (RULE, or a changed copy that its proof must then reject) -----
 sigma = sp.Symbol("sigma", positive=True)
 rho = 1 / (1 + sigma)  # every ρ in (0, 1), so SymPy knows ρ > 0 and 1-ρ > 0
 g1, g2 = sp.symbols("g_1 g_2", real=True)
-r1, m1 = (1 - rho) * g1**2, (1 - rho) * g1  # one step from r_0 = ḡ_0 = 0
-r2, m2 = rho * r1 + (1 - rho) * g2**2, rho * m1 + (1 - rho) * g2
-CENTERED = Derivation(
-    name="rmsprop.centered_variance",
-    claim=("the centered denominator's r - ḡ² is ≥ 0 in exact arithmetic for the first two steps from zero "
-           "state: r₁ - ḡ₁² = ρ(1-ρ)g₁² and r₂ - ḡ₂² = ρ(1-ρ)[(1-ρ)(g₁-g₂)² + ρ²g₁² + ρg₂²]"),
-    steps=(
-        Step("r₁ - ḡ₁² ≥ 0", 0, r1 - m1**2, "r₁ - ḡ₁² = ρ(1-ρ)g₁², a square with a positive weight",
-             relation="<=", certificate=rho * (1 - rho) * g1**2),
-        Step("r₂ - ḡ₂² ≥ 0", 0, r2 - m2**2, "a sum of squares with positive weights",
-             relation="<=", certificate=rho * (1 - rho) * ((1 - rho) * (g1 - g2) ** 2 + rho**2 * g1**2 + rho * g2**2)),
-    ),
-    assumptions=("0 < ρ < 1, written ρ = 1/(1+σ) with σ > 0", "r_0 = ḡ_0 = 0"),
-    source=SOURCE + "; Graves (2013)",
-    scope="t = 1 and t = 2 symbolically (not every t); rounding can still make r - ḡ² slightly negative",
-)
+CENTERED = dict(centered=True, eps="outside_sqrt")  # δ outside the root: the radicand is r - ḡ² itself
 
-DERIVATIONS = (CENTERED,)
+
+def _radicand(rule: Rule):
+    """What the centered rule takes the square root of, in its (new) v and gavg: r - ḡ²."""
+    direction = dict((str(s), e) for s, e in rule.assignments(**CENTERED))["buf"]
+    roots = [e.base for e in direction.atoms(sp.Pow) if e.exp == sp.S.Half]
+    if len(roots) != 1:
+        raise ValueError(f"expected one square root in the buffer update, found {roots}")
+    return roots[0]
+
+
+def centered_variance(rule: Rule = RULE) -> Derivation:
+    # r_t, ḡ_t after one and two steps of the rule from zero state, and its radicand at each.
+    states = unroll(rule, {"v": 0, "gavg": 0}, [dict(g=g1, alpha=rho), dict(g=g2, alpha=rho)], **CENTERED)
+    radicand = _radicand(rule)
+    variance_1, variance_2 = (in_symbols(radicand, s) for s in states)
+    return Derivation(
+        name="rmsprop.centered_variance",
+        claim=("the centered denominator's r - ḡ² is ≥ 0 in exact arithmetic for the first two steps from zero "
+               "state: r₁ - ḡ₁² = ρ(1-ρ)g₁² and r₂ - ḡ₂² = ρ(1-ρ)[(1-ρ)(g₁-g₂)² + ρ²g₁² + ρg₂²]"),
+        steps=(
+            Step("r₁ - ḡ₁² ≥ 0", 0, variance_1, "r₁ - ḡ₁² = ρ(1-ρ)g₁², a square with a positive weight",
+                 relation="<=", certificate=rho * (1 - rho) * g1**2),
+            Step("r₂ - ḡ₂² ≥ 0", 0, variance_2, "a sum of squares with positive weights", relation="<=",
+                 certificate=rho * (1 - rho) * ((1 - rho) * (g1 - g2) ** 2 + rho**2 * g1**2 + rho * g2**2)),
+        ),
+        assumptions=("0 < ρ < 1, written ρ = 1/(1+σ) with σ > 0", "r_0 = ḡ_0 = 0"),
+        source=SOURCE + "; Graves (2013)",
+        scope="t = 1 and t = 2 symbolically (not every t); rounding can still make r - ḡ² slightly negative",
+        **about(rule, **CENTERED),
+    )
+
+
+# Each builder takes the rule (registry.derivations_about passes RULE or a changed copy).
+BUILDERS = {"rmsprop.centered_variance": centered_variance}

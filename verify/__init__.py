@@ -11,14 +11,24 @@ that order, a dict, or None after updating in place).
 """
 from __future__ import annotations
 
-from .checks import CheckReport, check_steps, check_trajectory
-from .reference import compile_rule, reference_step, reference_trajectory
-
 __all__ = ["CheckReport", "check", "check_steps", "check_trajectory", "compile_rule", "prove", "reference_step", "reference_trajectory"]
+
+# Imported on first use (PEP 562): `import verify` stays cheap (no SymPy, no Hypothesis) for the CLI's
+# fast paths and for tools that only need a name from here.
+_LAZY = {"CheckReport": "checks", "check_steps": "checks", "check_trajectory": "checks",
+         "compile_rule": "reference", "reference_step": "reference", "reference_trajectory": "reference"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check(rule: str, implementation, conventions: dict | None = None, *, trajectory: bool = False,
-          raise_on_failure: bool = True, **options) -> CheckReport:
+          raise_on_failure: bool = True, **options) -> "CheckReport":
     """Check ``implementation`` against ``rule`` under ``conventions`` (defaults: the paper's).
 
     ``trajectory=False``: ``implementation(**arrays, t=t, **hyperparameters)`` is one step, and
@@ -28,6 +38,8 @@ def check(rule: str, implementation, conventions: dict | None = None, *, traject
     (fixed values), ``xp`` (array module).  Raises AssertionError with the minimal
     counterexample and a reproduction, unless ``raise_on_failure=False``.
     """
+    from .checks import check_steps, check_trajectory
+
     run = check_trajectory if trajectory else check_steps
     report = run(rule, implementation, conventions, **options)
     if raise_on_failure and not report.passed:

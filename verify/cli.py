@@ -53,7 +53,8 @@ def cmd_list(args) -> int:
             rules={n: dict(title=r.title, hyperparameters={h.name: h.domain for h in r.hyperparameters},
                            conventions={a.name: list(a.values) for a in r.axes}, source=r.source)
                    for n, r in RULES.items()},
-            derivations={n: dict(claim=d.claim, steps=len(d.steps), scope=d.scope, source=d.source)
+            derivations={n: dict(claim=d.claim, steps=len(d.steps), scope=d.scope, source=d.source, rule=d.rule,
+                                conventions={axis: list(values) for axis, values in d.conventions})
                          for n, d in DERIVATIONS.items()})))
         return 0
     print("rules")
@@ -61,7 +62,8 @@ def cmd_list(args) -> int:
                 [[r.name, r.title, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in r.axes),
                   len(list(r.variants()))] for r in RULES.values()]))
     print("\nderivations")
-    print(table(["name", "steps", "claim"], [[d.name, len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
+    print(table(["name", "about rule", "steps", "claim"],
+                [[d.name, d.rule or "", len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
     return 0
 
 
