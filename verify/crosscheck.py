@@ -9,12 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from derivations import RULES
+
 from .conventions import Fingerprint, fingerprint
 from .frameworks import ADAPTERS, NotInstalled, Target, load
 from .frameworks.user import load_targets
 
 DEFAULT_SOURCES = ("torch", "optax", "keras")
-RULE_ORDER = {"sgd": 0, "rmsprop": 1, "adam": 2}  # rows grouped by family, frameworks in the order asked
 
 
 @dataclass
@@ -68,8 +69,9 @@ def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, s
         if progress:
             progress(i, len(targets), target.label)
         rows.append(crosscheck_target(target, examples=examples, seed=seed))
-    order = {s: k for k, s in enumerate(sources)}
-    return sorted(rows, key=lambda r: (RULE_ORDER.get(r.rule, len(RULE_ORDER)), order.get(r.framework, len(order))))
+    # rows grouped by rule, in the registry's order; frameworks in the order asked
+    rule_order, order = {name: k for k, name in enumerate(RULES)}, {s: k for k, s in enumerate(sources)}
+    return sorted(rows, key=lambda r: (rule_order.get(r.rule, len(rule_order)), order.get(r.framework, len(order))))
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 
+from derivations import RULES
 from derivations import rule as find_rule
 
 from ..checks import call_step
@@ -93,5 +94,5 @@ def load_targets(spec: str, rule: str | None) -> list[Target]:
     if not callable(obj):
         raise ValueError(f"{spec} is neither a Target nor a step function")
     if rule is None:
-        raise ValueError(f"say which rule {spec} implements: --rule sgd|rmsprop|adam")
+        raise ValueError(f"say which rule {spec} implements: --rule {'|'.join(RULES)}")
     return [step_function_target(obj, rule, spec)]
