@@ -4,10 +4,10 @@ Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``. 
 the conventions in ``blocks``; derivations about a rule are built from it (``about``), on first use.
 """
 from .core import Derivation, DerivationResult, Step, StepResult, check_step
-from .registry import DERIVATIONS, RULES, derivation, derivations_about, derivations_matching, rule
+from .registry import DERIVATIONS, MATRIX_RULES, RULES, derivation, derivations_about, derivations_matching, rule
 from .rule import ConventionAxis, Hyperparameter, Rule
 
 __all__ = [
-    "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "Hyperparameter", "RULES", "Rule",
+    "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "Hyperparameter", "MATRIX_RULES", "RULES", "Rule",
     "Step", "StepResult", "check_step", "derivation", "derivations_about", "derivations_matching", "rule",
 ]

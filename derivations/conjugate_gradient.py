@@ -10,13 +10,96 @@ from __future__ import annotations
 import sympy as sp
 
 from .core import Derivation, Step
-from .newton import vector
+from .newton import symmetric, vector
+from .objective import MatrixRule, Oracle
+from .rule import ConventionAxis
 
 SOURCE = "seed 004_11e585ad4da93776.txt (Conjugate Gradients; Algorithm 2)"
+
+# The derivations are registered as cg.* (the rule's name); `optverify prove conjugate_gradient` should
+# resolve through this alias to the same family (the registry owns the lookup).
+FAMILY = "cg"
+ALIASES = {"conjugate_gradient": FAMILY}
 
 
 def dot(a, b):
     return (a.T * b)[0]
+
+
+def _build(conv: dict, x, oracle: Oracle, state: dict, first: bool, hyper: dict):
+    """One CG iteration from x with gradient g = oracle.g; ``state`` holds the previous g and d.
+
+    Seed 004's Algorithm 2 starts from g_0 = 0, ρ_0 = 0, so β_1 = ‖g_1‖²/0 and β_1ρ_0 = ∞·0 = NaN in IEEE
+    arithmetic: the rule makes β_1 = 0 (d_1 = -g_1, steepest descent) its explicit first-step convention.
+    """
+    g, H = oracle.g, oracle.H
+    if first and conv["first_step"] == "zero":
+        beta = sp.Integer(0)
+    else:
+        gp, dp = state["g"], state["d"]
+        top = dot(g, g) if conv["beta"] == "fletcher_reeves" else dot(g, g - gp)
+        beta = top / dot(gp, gp)
+    d = -g + beta * state["d"] if not first or conv["first_step"] != "zero" else -g
+    Hd = H * d
+    top = -dot(g, d) if conv["alpha"] == "line_search" else dot(g, g)
+    alpha = top / dot(d, Hd)
+    out = [("beta", beta), ("d", d), ("x", x + alpha * d)]
+    if conv["gradient"] == "recursive":  # Hestenes-Stiefel's r_(k+1) = r_k - αAd, in g = -r
+        out.append(("g", g + alpha * Hd))
+    return tuple(out)
+
+
+RULE = MatrixRule(
+    name="cg",
+    title="Linear conjugate gradients on ½xᵀAx - bᵀx with exact line search",
+    shape="matrix",
+    state=("g", "d"),
+    outputs=("d", "x", "g"),
+    hyperparameters=(),
+    axes=(
+        ConventionAxis("beta", ("fletcher_reeves", "polak_ribiere"), "fletcher_reeves", (
+            ("fletcher_reeves", "β_t = g_tᵀg_t / g_(t-1)ᵀg_(t-1)"),
+            ("polak_ribiere", "β_t = (g_t - g_(t-1))ᵀg_t / g_(t-1)ᵀg_(t-1) (Algorithm 2)"),
+        )),
+        ConventionAxis("alpha", ("line_search", "residual_norm"), "line_search", (
+            ("line_search", "α_t = -g_tᵀd_t / d_tᵀAd_t (the Conjugate Direction Theorem)"),
+            ("residual_norm", "α_t = g_tᵀg_t / d_tᵀAd_t (Hestenes-Stiefel; equal when g_tᵀd_(t-1) = 0)"),
+        )),
+        ConventionAxis("gradient", ("oracle", "recursive"), "oracle", (
+            ("oracle", "g_t = ∇f(x_t) read from the oracle each iteration (Algorithm 2: g ← ∇)"),
+            ("recursive", "g_(t+1) = g_t + α_t A d_t (the residual recurrence, as scipy's cg)"),
+        )),
+        ConventionAxis("first_step", ("zero",), "zero", (
+            ("zero", "β_1 := 0, d_1 = -g_1; Algorithm 2 read literally (g_0 = 0) gives β_1 = ‖g_1‖²/0, NaN"),
+        )),
+    ),
+    build=_build,
+    source=SOURCE,
+)
+
+
+def _rule_steps(rule: MatrixRule, n: int, beta: str):
+    """The rule's own first two iterations on a quadratic with symbolic symmetric A and gradient g_0."""
+    A, g0, x0 = symmetric("A", n), vector("g", n), vector("x", n)
+    conv = dict(beta=beta, gradient="recursive")
+    one = rule.update(x0, Oracle(g0, A), {}, first=True, **conv)
+    two = rule.update(one["x"], Oracle(one["g"], A), {"g": g0, "d": one["d"]}, first=False, **conv)
+    tag = f"n={n}, the rule ({beta})"
+    return (
+        Step(f"{tag}: g_2ᵀd_1 = 0", dot(one["g"], one["d"]), 0, "exact line search along d_1"),
+        Step(f"{tag}: d_2ᵀAd_1 = 0", dot(two["d"], A * one["d"]), 0, "β_2 makes d_2 A-conjugate to d_1"),
+    )
+
+
+def _literal_algorithm_2(rule: MatrixRule):
+    """Seed 004's Algorithm 2 taken literally: g_0 = 0 and ρ_0 = 0 at the first iteration."""
+    g, A, x = vector("g", 2), symmetric("A", 2), vector("x", 2)
+    zero = sp.zeros(2, 1)
+    # SymPy's Matrix drops zoo·0 entries, so the witness is β_1 itself; IEEE then makes β_1·ρ_0 = ∞·0 = NaN.
+    beta = rule.update(x, Oracle(g, A), {"g": zero, "d": zero}, first=False)["beta"]
+    undefined = sp.Integer(int(beta.has(sp.zoo, sp.nan)))
+    return Step("Algorithm 2 read literally: β_1 with g_0 = 0 is undefined", undefined, 1,
+                "β_1 = ‖g_1‖²/0 = ∞, and ∞·ρ_0 = ∞·0 is NaN in IEEE: hence first_step = zero (β_1 := 0)")
 
 
 def cg_run(A: sp.Matrix, b: sp.Matrix, x0: sp.Matrix):
@@ -87,19 +170,21 @@ def _symbolic_steps(n: int):
 INSTANCES = ((2, 0), (2, 1), (3, 0), (3, 2), (4, 1), (5, 3))
 
 
-def conjugacy() -> Derivation:
+def conjugacy(rule: MatrixRule = RULE) -> Derivation:
     return Derivation(
         name="cg.conjugacy",
         claim=(
             "on ½xᵀAx - bᵀx with exact line search: g_(k+1)ᵀd_k = 0, the directions are A-conjugate, "
             "Fletcher-Reeves and Polak-Ribière β coincide, and CG reaches A⁻¹b in at most n steps"
         ),
-        steps=sum((_symbolic_steps(n) for n in (2, 3, 4)), ()) + sum((_instance_steps(n, s) for n, s in INSTANCES), ()),
+        steps=sum((_symbolic_steps(n) for n in (2, 3, 4)), ()) + sum((_instance_steps(n, s) for n, s in INSTANCES), ())
+        + _rule_steps(rule, 2, "fletcher_reeves") + _rule_steps(rule, 2, "polak_ribiere") + (_literal_algorithm_2(rule),),
         assumptions=("A symmetric positive definite", "exact line search", "d_0 = -g_0"),
         source=SOURCE,
         scope=(
             "the first step symbolically for n = 2, 3, 4 (symbolic g, d and u = Ad, so for every A); the full claim "
-            "(all directions, termination) on exact rational instances n = 2, 3, 4, 5 — not a proof for every A"
+            "(all directions, termination) on exact rational instances n = 2, 3, 4, 5 — not a proof for every A; "
+            "the rule's own first two iterations (FR and PR) for symbolic symmetric 2×2 A and g_0"
         ),
     )
 

@@ -17,6 +17,11 @@ RULE_MODULES = (ema, sgd, rmsprop, adam)  # each has RULE and BUILDERS {name: bu
 OTHER_MODULES = (newton, conjugate_gradient, bias_variance)  # BUILDERS {name: build()}
 
 RULES: dict[str, Rule] = {m.RULE.name: m.RULE for m in RULE_MODULES}
+# Rules on vectors and matrices, with an objective oracle (derivations/objective.py): checked by
+# verify/matrix_checks.py rather than elementwise.
+MATRIX_RULES = {m.RULE.name: m.RULE for m in (newton, conjugate_gradient)}
+# A module's name where its derivations use a shorter family prefix: `prove conjugate_gradient` is `prove cg`.
+ALIASES = {**conjugate_gradient.ALIASES}
 _ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES}
 
 
@@ -89,6 +94,7 @@ def derivations_matching(names) -> list[Derivation]:
         return list(DERIVATIONS.values())
     keys: list[str] = []
     for name in names:  # every name is checked before anything is built
+        name = ALIASES.get(name, name)
         found = [key for key in DERIVATIONS if key == name or key.startswith(name + ".")]
         if not found:
             raise KeyError(f"no derivation or family named {name!r}; known: {sorted(DERIVATIONS)}")

@@ -88,6 +88,8 @@ class Rule:
     initial: tuple[tuple[str, str], ...] = ()
     # hyperparameters an implementation may change between steps (a learning-rate schedule)
     schedulable: tuple[str, ...] = ("lr",)
+    # the shape of the computation: scalar expressions applied per coordinate (matrix rules: objective.py)
+    shape: str = "elementwise"
 
     # --- conventions -------------------------------------------------------------------
     def conventions(self, **chosen) -> dict:

@@ -22,8 +22,11 @@ guarantee is the caller's.
 """
 from .adam import AMSGRAD_MODES, EPS_MODES, adam_step
 from .blocks import DECAY_MODES
+from .cg import cg
 from .ema import ema_update
+from .newton import newton_step
 from .rmsprop import rmsprop_step
 from .sgd import sgd_step
 
-__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "ema_update", "rmsprop_step", "sgd_step"]
+__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "cg", "ema_update", "newton_step", "rmsprop_step",
+           "sgd_step"]

@@ -57,20 +57,20 @@ def no_proofs(monkeypatch):
     monkeypatch.setattr(cli, "run_prove", refuse)
 
 
-@pytest.mark.parametrize("name,kind", [("newton", "family of derivations"), ("adam.closed_form", "derivation")])
+@pytest.mark.parametrize("name,kind", [("bias_variance", "family of derivations"), ("adam.closed_form", "derivation")])
 @pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
 def test_check_points_a_derivation_to_prove(name, kind, no_prove, no_proofs, capsys):
     assert main(["check", name, *no_prove]) == 2
     err = capsys.readouterr().err
     assert f"is a {kind}, not a rule" in err and f"optverify prove {name}" in err
-    assert "adam, ema, rmsprop, sgd" in err
+    assert "adam, cg, ema, newton, rmsprop, sgd" in err
 
 
 @pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
 def test_check_unknown_rule_lists_the_rules(no_prove, no_proofs, capsys):
     assert main(["check", "ema", "nosuchrule", *no_prove]) == 2
     err = capsys.readouterr().err
-    assert "no rule named 'nosuchrule'" in err and "known rules: adam, ema, rmsprop, sgd" in err
+    assert "no rule named 'nosuchrule'" in err and "known rules: adam, cg, ema, newton, rmsprop, sgd" in err
     assert "ema.closed_form" not in err  # rules, not derivations
 
 
@@ -144,3 +144,15 @@ def test_check_runs_float16_with_a_deadline(capsys):
                  "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] and all(c["dtypes"] == ["float16"] for c in payload["checks"])
+
+
+def test_check_runs_the_matrix_rules(capsys):
+    assert main(["check", "newton", "cg", "--no-prove", "--examples", "5", "--json"]) == 0
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert {c["rule"] for c in checks} == {"newton", "cg"} and all(c["passed"] for c in checks)
+    assert len(checks) == 2 + 8  # every convention variant of each
+
+
+def test_a_module_name_proves_its_family(capsys):
+    assert main(["prove", "conjugate_gradient", "--json"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["cg.conjugacy"]

@@ -44,23 +44,24 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 
 
 def cmd_list(args) -> int:
-    from derivations import DERIVATIONS, RULES
+    from derivations import DERIVATIONS, MATRIX_RULES, RULES
 
     from .report import dumps, table
 
+    rules = {**RULES, **MATRIX_RULES}
     if args.json:
         print(dumps(dict(
-            rules={n: dict(title=r.title, hyperparameters={h.name: h.domain for h in r.hyperparameters},
+            rules={n: dict(title=r.title, shape=r.shape, hyperparameters={h.name: h.domain for h in r.hyperparameters},
                            conventions={a.name: list(a.values) for a in r.axes}, source=r.source)
-                   for n, r in RULES.items()},
+                   for n, r in rules.items()},
             derivations={n: dict(claim=d.claim, steps=len(d.steps), scope=d.scope, source=d.source, rule=d.rule,
                                 conventions={axis: list(values) for axis, values in d.conventions})
                          for n, d in DERIVATIONS.items()})))
         return 0
     print("rules")
-    print(table(["name", "title", "conventions (first = default)", "variants"],
-                [[r.name, r.title, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in r.axes),
-                  len(list(r.variants()))] for r in RULES.values()]))
+    print(table(["name", "title", "shape", "conventions (first = default)", "variants"],
+                [[r.name, r.title, r.shape, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in r.axes),
+                  len(list(r.variants()))] for r in rules.values()]))
     print("\nderivations")
     print(table(["name", "about rule", "steps", "claim"],
                 [[d.name, d.rule or "", len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
@@ -104,10 +105,17 @@ def cmd_prove(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _not_a_rule(name: str) -> str:
-    from derivations import DERIVATIONS, RULES
+def checkable() -> list[str]:
+    """Every name `check` takes: elementwise rules, then matrix rules (with an objective oracle)."""
+    from derivations import MATRIX_RULES, RULES
 
-    known = f"known rules: {', '.join(sorted(RULES))}"
+    return [*RULES, *MATRIX_RULES]
+
+
+def _not_a_rule(name: str) -> str:
+    from derivations import DERIVATIONS
+
+    known = f"known rules: {', '.join(sorted(checkable()))}"
     if name in DERIVATIONS:
         return f"{name!r} is a derivation, not a rule: run `optverify prove {name}` ({known})"
     if any(d.startswith(name + ".") for d in DERIVATIONS):
@@ -117,27 +125,35 @@ def _not_a_rule(name: str) -> str:
 
 def check_rule_names(names) -> None:
     """Raise UsageError for the first name that is not a rule, before anything slow runs."""
-    from derivations import RULES
-
     for name in names:
-        if name not in RULES:
+        if name not in checkable():
             raise UsageError(_not_a_rule(name))
 
 
 def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
-    from derivations import RULES
+    from derivations import MATRIX_RULES, RULES
 
     from . import check_steps
     from .adapters import array_module, kernel_for
 
     check_rule_names(names)
     xp = array_module(backend)
-    jobs = [(r, conv) for r in (RULES[n] for n in (names or RULES)) for conv in r.variants()]
+    chosen = names or checkable()
+    matrix_dtypes = tuple(d for d in dtypes if d in ("float32", "float64"))  # what numpy.linalg computes in
+    jobs = [(n, conv) for n in chosen if n in RULES for conv in RULES[n].variants()]
+    jobs += [(n, conv) for n in chosen if n in MATRIX_RULES and matrix_dtypes for conv in MATRIX_RULES[n].variants()]
     reports = []
-    for i, (r, conv) in enumerate(jobs, 1):
-        _progress(progress, i, len(jobs), f"check {r.name} {conv}")
-        reports.append(check_steps(r.name, kernel_for(r.name, conv), conv, examples=examples, seed=seed, xp=xp,
-                                   name=f"kernels.{r.name} ({backend})", dtypes=tuple(dtypes), deadline=deadline))
+    for i, (n, conv) in enumerate(jobs, 1):
+        _progress(progress, i, len(jobs), f"check {n} {conv}")
+        label = f"kernels.{n} ({backend})"
+        if n in RULES:
+            reports.append(check_steps(n, kernel_for(n, conv), conv, examples=examples, seed=seed, xp=xp,
+                                       name=label, dtypes=tuple(dtypes), deadline=deadline))
+        else:
+            from .matrix_checks import check_matrix
+
+            reports.append(check_matrix(n, None, conv, examples=examples, seed=seed, xp=xp, name=label,
+                                        dtypes=matrix_dtypes))
     return reports
 
 
@@ -159,7 +175,8 @@ def cmd_check(args) -> int:
         print(table(["derivation", "steps", "status", "seconds"], _prove_rows(proofs)))
         print()
     rows = [[r.rule, ",".join(f"{k}={v}" for k, v in r.conventions.items()), "passed" if r.passed else "FAILED",
-             f"{r.worst_ulps:.3g}", f"{r.worst_ratio:.2f}", r.examples, f"{r.seconds:.2f}"] for r in reports]
+             f"{r.worst_ulps:.3g}" if hasattr(r, "worst_ulps") else "-", f"{r.worst_ratio:.2f}", r.examples,
+             f"{r.seconds:.2f}"] for r in reports]
     print(table(["rule", "conventions", "status", "worst ulp", "of allowed", "examples", "seconds"], rows))
     print(CHECK_FOOTNOTE)
     for r in reports:
