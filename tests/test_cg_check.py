@@ -6,7 +6,7 @@ import pytest
 
 from derivations import conjugate_gradient
 from kernels.cg import cg
-from tests.matrix_mutants import CG_MUTANTS
+from matrix_mutants import CG_MUTANTS
 from verify.matrix_checks import (MATRIX_RULES, SCIPY_CG_CONVENTIONS, SCIPY_CG_OPTIONS, check_matrix, kernel_for,
                                   scipy_cg)
 from verify.objectives import Objective, oracle

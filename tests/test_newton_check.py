@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kernels.newton import newton_step
-from tests.matrix_mutants import NEWTON_MUTANTS
+from matrix_mutants import NEWTON_MUTANTS
 from verify.matrix_checks import MATRIX_RULES, check_matrix, kernel_for, newton_bound, newton_reference
 from verify.objectives import Objective, oracle
 
@@ -74,3 +74,12 @@ def test_entry_points():
         kernel_for("newton", {"solve": "qr"})
     with pytest.raises(ValueError, match="no matrix rule"):
         check_matrix("bfgs")
+
+
+@pytest.mark.parametrize("option,value", [("dtypes", ("float16",)), ("dtypes", "float64"), ("examples", 0),
+                                          ("max_size", 0), ("seed", 0.5)])
+def test_bad_options_name_themselves(option, value):
+    from verify.matrix_checks import check_matrix
+
+    with pytest.raises(ValueError, match=option):
+        check_matrix("newton", **{option: value})

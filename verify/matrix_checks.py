@@ -51,6 +51,7 @@ from hypothesis.errors import Unsatisfiable
 from derivations.registry import MATRIX_RULES
 
 from . import objectives as obj
+from . import options as options_
 from .checks import _settings
 from .tolerance import REASSOCIATION_FACTOR, unit_roundoff
 
@@ -539,6 +540,11 @@ def check_matrix(rule_name: str, implementation=None, conventions=None, *, examp
     check_cg for the calling conventions."""
     if rule_name not in MATRIX_RULES:
         raise ValueError(f"no matrix rule named {rule_name!r}; known: {sorted(MATRIX_RULES)}")
+    dtypes = options_.dtype_names(dtypes)  # every option checked first, as for elementwise checks
+    if set(dtypes) - set(DTYPES):
+        raise ValueError(f"dtypes: matrix rules run in {DTYPES} (what numpy.linalg computes in), got {dtypes}")
+    examples, seed = options_.positive_int("examples", examples), options_.seed(seed)
+    max_size = options_.positive_int("max_size", max_size)
     conv = MATRIX_RULES[rule_name].conventions(**(conventions or {}))
     implementation = implementation or kernel_for(rule_name, conv)
     checker = check_newton if rule_name == "newton" else check_cg
