@@ -309,3 +309,32 @@ def test_a_hang_is_not_called_again_to_minimise_it():
 
     check("adam", hangs_once, deadline=0.3, raise_on_failure=False)
     assert len(calls) == 1
+
+
+# --- the half-precision soak's findings (python -m verify.soak --dtypes float16 bfloat16) -------------
+@pytest.mark.parametrize("rule,conventions,seed", [
+    # bfloat16: v - ḡ² rounds to -1, + ε = 1 gives 0, and g = 0 over √0 is NaN where the exact step is 0
+    ("rmsprop", dict(centered=True, weight_decay="decoupled"), 13),
+    # float16: 1 - α rounds to 1, so v' - ḡ'² = 0 where exactly it is -α < 0 (the reference is NaN)
+    ("rmsprop", dict(centered=True, weight_decay="l2"), 30),
+    # float16: (g + λp)² overflows to inf inside v = β₂v + (1-β₂)(g + λp)², though v itself is finite
+    ("adam", dict(weight_decay="l2"), 32),
+])
+def test_half_precision_soak_findings(rule, conventions, seed):
+    conv = find_rule(rule).conventions(**conventions)
+    report = check(rule, kernel_for(rule, conv), conv, seed=seed, examples=30, dtypes=("float16", "bfloat16"))
+    assert report.passed
+
+
+def test_an_intermediate_that_overflows_has_no_bound():
+    from verify.reference import compile_rule
+    from verify.tolerance import bound_program
+
+    compiled = compile_rule("adam", find_rule("adam").conventions())
+    arrays = {k: np.array([x], dtype=np.float16) for k, x in dict(p=0.0, g=300.0, m=0.0, v=0.0).items()}
+    hyper = dict(lr=1e-3, beta1=0.9, beta2=0.99, eps=1e-3)
+    _, bounds, _ = bound_program(compiled).evaluate({**arrays, "t": 1, **hyper}, {}, "float16")
+    bound = dict(zip(compiled.outputs, bounds))
+    assert np.isinf(bound["v"]).all()  # g² = 90000 > 65504
+    _, bounds, _ = bound_program(compiled).evaluate({**arrays, "t": 1, **hyper}, {}, "float32")
+    assert np.isfinite(dict(zip(compiled.outputs, bounds))["v"]).all()

@@ -13,6 +13,9 @@ For each output we evaluate, alongside its value, a first-order running error bo
   (worst case over the operand's error interval); max is exact;
 * sub-expressions of hyperparameters and t alone (1-β^t, lr/(1-β1^t)) are charged at
   float64's u = 2⁻⁵³, because implementations compute them once per step on the host;
+* where the error interval of a root's operand reaches below 0, or a value (with its bound) reaches
+  the dtype's overflow point (g² of a huge float16 g), the implementation may return NaN or ±inf
+  there: the bound is ∞ ("no bound"), distinct from NaN ("undefined": a root of a negative);
 * inputs carry the bound given for them: 0 for a per-step check (exact inputs), and the bound
   accumulated so far for hidden state in a trajectory check.
 
@@ -40,7 +43,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .dtypes import finfo
+from .dtypes import finfo, overflow_threshold
 
 REASSOCIATION_FACTOR = 2.0
 HOST_UNIT_ROUNDOFF = 2.0**-53
@@ -119,6 +122,7 @@ class BoundProgram:
         host_u = HOST_UNIT_ROUNDOFF if host_dtype is None else unit_roundoff(host_dtype)
         u_arr = unit_roundoff(dtype)
         tiny = smallest_subnormal(dtype) if subnormals else float(finfo(dtype).tiny)
+        overflow = overflow_threshold(dtype)
         vals: list = []
         bnds: list = []
         scales: list = []
@@ -129,6 +133,8 @@ class BoundProgram:
                 value, bound = _apply(node, vals, bnds, env, input_bounds, u, tiny)
                 if node.op not in ("sym", "num", "max", "select"):
                     bound = bound + u * np.abs(value) + floor
+                if not node.host:  # it may overflow here (to ±inf, or NaN after inf - inf): no bound
+                    bound = np.where(np.abs(value) + bound >= overflow, np.inf, bound)
                 scales.append(_scale(node, value, scales))
                 vals.append(value)
                 bnds.append(bound)
@@ -150,9 +156,10 @@ def _scale(node: _Node, value, scales):
 
 
 def _times(a, b):
-    """a·b for error terms, with 0·∞ = 0: an exact zero factor (no error) contributes nothing,
-    however unbounded the other factor's error is (momentum = 0 times a buffer with no bound)."""
-    return np.where((np.asarray(a) == 0) | (np.asarray(b) == 0), 0.0, a * b)
+    """a·b for error terms, with 0·∞ = ∞ rather than NaN: a factor with no bound may be ±inf, and
+    0·inf is NaN in IEEE arithmetic, so the product has no bound (NaN would mean "undefined")."""
+    a, b = np.asarray(a), np.asarray(b)
+    return np.where(((a == 0) & np.isinf(b)) | (np.isinf(a) & (b == 0)), np.inf, a * b)
 
 
 def _underflow_in_any_order(xs, value, tiny):
@@ -184,7 +191,8 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
     if node.op == "add":
         value = sum(xs)
         # (n-1) roundings in the running sum, each ≤ u·Σ|terms|; the last one is added by the caller.
-        return value, sum(bs) + (len(xs) - 2) * u * sum(np.abs(x) for x in xs)
+        inner = (len(xs) - 2) * u * sum(np.abs(x) for x in xs) if len(xs) > 2 else 0.0  # no 0·∞ for two terms
+        return value, sum(bs) + inner
     if node.op == "mul":
         value, bound = xs[0], bs[0]
         for k, (x, b) in enumerate(zip(xs[1:], bs[1:])):
