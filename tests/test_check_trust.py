@@ -13,7 +13,7 @@ from derivations import rule as find_rule
 from derivations.rule import sym
 from verify import check, check_trajectory
 from verify.adapters import kernel_for
-from verify.checks import _Mismatch, _Tracker
+from verify.checks import Mismatch, Tracker
 
 
 def returns_42(p, g, m, v, t, lr, beta1, beta2, eps):
@@ -70,9 +70,9 @@ def _compare(got, expected, allowed, rounded=None, dtype="float32"):
     """True when one element passes the tracker's comparison."""
     got = np.array([got], dtype=dtype)
     try:
-        _Tracker().compare("p", got, np.array([expected]), np.array([allowed]), np.array([1.0]), t=1, dtype=dtype,
+        Tracker().compare("p", got, np.array([expected]), np.array([allowed]), np.array([1.0]), t=1, dtype=dtype,
                            arrays={}, hyper={}, rounded=rounded)
-    except _Mismatch:
+    except Mismatch:
         return False
     return True
 
@@ -233,7 +233,7 @@ def test_a_malformed_result_is_the_checkers_complaint_not_a_crash():
         return p, m
 
     report = check("adam", two_values, raise_on_failure=False)
-    assert "returned 2 values" in report.message() and "_Mismatch" not in report.message()
+    assert "returned 2 values" in report.message() and "raised Mismatch" not in report.message()
 
 
 def test_a_shape_problem_reproduction_prints_no_nan_comparison():

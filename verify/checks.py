@@ -103,11 +103,11 @@ def describe(c: Counterexample) -> str:
             f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
 
 
-class _Mismatch(AssertionError):
+class Mismatch(AssertionError):
     pass
 
 
-class _Malformed(_Mismatch):
+class _Malformed(Mismatch):
     """The implementation returned the wrong kind of value (the checker's complaint, not a crash)."""
 
 
@@ -148,7 +148,7 @@ def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, ca
     return {o: _to_numpy(result[o]) for o in outputs}
 
 
-class _Tracker:
+class Tracker:
     """Worst error seen, examples run and discarded, and the last failing example (after
     shrinking: the minimal one)."""
 
@@ -211,7 +211,7 @@ class _Tracker:
 
     def _fail(self, counterexample):
         self.failure = counterexample
-        raise _Mismatch(counterexample.problem or "mismatch")
+        raise Mismatch(counterexample.problem or "mismatch")
 
 
 def _verdict(got, expected, allowed, dtype, rounded=None):
@@ -274,7 +274,7 @@ class Problem:
     initial: dict  # hyperparameters that only set a state's value before step 1 (a trajectory passes them)
 
 
-def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
+def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
                   ordinary=False, schedules=(), offsets=START_OFFSETS, positive=()) -> Problem:
     rule = compiled.rule
     dtype = data.draw(st.sampled_from(dtypes), label="dtype")
@@ -314,7 +314,7 @@ def _draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fix
     return Problem(dtype, hyper, per_step, offset, start, grads, initial_values)
 
 
-def _settings(examples: int, phases=(Phase.generate, Phase.shrink)):
+def hypothesis_settings(examples: int, phases=(Phase.generate, Phase.shrink)):
     return settings(max_examples=examples, deadline=None, database=None, print_blob=False,
                     suppress_health_check=list(HealthCheck), phases=phases,
                     report_multiple_bugs=False)
@@ -389,7 +389,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                    hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     program = bound_program(compiled)
     subnormals = not flushes_subnormals(xp)
-    tracker = _Tracker()
+    tracker = Tracker()
     outputs = compiled.outputs
     label = name or _describe(step_fn)
     heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
@@ -410,12 +410,12 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
         return got, expected
 
     @hypothesis_seed(o.seed)
-    @_settings(o.examples)
+    @hypothesis_settings(o.examples)
     @given(st.data())
     def run(data):
         tracker.examples += 1
         heartbeat.beat(tracker.examples)
-        problem = _draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
+        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
                                 schedules=o.schedules)
         dtype, state = problem.dtype, problem.start
         for k, g in enumerate(problem.grads):
@@ -436,10 +436,10 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
             return failure
         for i in range(size) if failure.problem else [failure.index]:
             alone = {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
-            retry = _Tracker()
+            retry = Tracker()
             try:
                 one_step(alone, failure.t, failure.hyperparameters, failure.dtype, retry)
-            except (_Mismatch, _Abort):
+            except (Mismatch, _Abort):
                 if retry.failure is not None:
                     return retry.failure
         return failure
@@ -526,7 +526,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
                    hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     subnormals = not flushes_subnormals(xp)
-    tracker = _Tracker()
+    tracker = Tracker()
     label = name or _describe(run_fn)
     heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
     caller = Caller(o.deadline, heartbeat)
@@ -540,12 +540,12 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
         follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
 
     @hypothesis_seed(o.seed)
-    @_settings(o.examples)
+    @hypothesis_settings(o.examples)
     @given(st.data())
     def run(data):
         tracker.examples += 1
         heartbeat.beat(tracker.examples)
-        problem = _draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
+        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
                                 o.schedules, offsets=(0,), positive=positive)
         replay(problem, tracker)
 
@@ -556,10 +556,10 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
             return failure
         size = len(h["gradients"][0])
         for i in ([failure.index] if size > 1 else [None]):
-            retry = _Tracker()
+            retry = Tracker()
             try:
                 replay(_cut(h, failure, i), retry)
-            except (_Mismatch, _Abort):
+            except (Mismatch, _Abort):
                 if retry.failure is not None:
                     return retry.failure
         return failure
@@ -585,7 +585,7 @@ def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventio
     aborted = False
     try:
         run()
-    except _Mismatch:
+    except Mismatch:
         pass
     except _Abort:  # the implementation hung: calling it again to minimise would hang again
         aborted = True

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from derivations import rule as find_rule
 
-from .checks import (DEFAULT_DTYPES, CheckReport, _draw_problem, _Mismatch, _settings, _Tracker, check_trajectory,
-                     follow_trajectory, run_implementation)
+from .checks import (DEFAULT_DTYPES, CheckReport, Mismatch, Tracker, check_trajectory, draw_problem,
+                     follow_trajectory, hypothesis_settings, run_implementation)
 from .deadline import Caller
 from .options import DEFAULT_DEADLINE
 from .reference import compile_rule
@@ -116,10 +116,10 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
     caller = Caller(deadline)
 
     @hypothesis_seed(seed)
-    @_settings(examples, phases=(Phase.generate,))  # the survey only records; _SurveyOver ends it at once
+    @hypothesis_settings(examples, phases=(Phase.generate,))  # the survey only records; _SurveyOver ends it at once
     @given(st.data())
     def survey(data):
-        problem = _draw_problem(data, widest, dtypes, max_size, steps, fixed, ordinary=True, schedules=r.schedulable,
+        problem = draw_problem(data, widest, dtypes, max_size, steps, fixed, ordinary=True, schedules=r.schedulable,
                                 offsets=(0,), positive=positive)
         counter["examples"] += 1
         try:
@@ -161,10 +161,10 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
 def _compare(candidate: Candidate, compiled, problem, seen) -> None:
     """Keep ``candidate`` if it reproduces ``seen``: strictly, or with host arithmetic in the array dtype."""
     for host_dtype in (None, problem.dtype):
-        tracker = _Tracker()
+        tracker = Tracker()
         try:
             follow_trajectory(compiled, problem, seen, tracker, host_dtype=host_dtype)
-        except _Mismatch:
+        except Mismatch:
             if host_dtype is None and np.dtype(problem.dtype) != np.float64:
                 continue
             candidate.alive = False

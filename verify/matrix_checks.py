@@ -52,7 +52,7 @@ from derivations.registry import MATRIX_RULES
 
 from . import objectives as obj
 from . import options as options_
-from .checks import _settings
+from .checks import hypothesis_settings
 from .tolerance import REASSOCIATION_FACTOR, unit_roundoff
 
 DTYPES = ("float32", "float64")
@@ -247,7 +247,7 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
     tracker = _Tracker()
 
     @hypothesis_seed(seed)
-    @_settings(examples)
+    @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
         tracker.examples += 1
@@ -367,7 +367,7 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
     tracker = _Tracker()
 
     @hypothesis_seed(seed)
-    @_settings(examples)
+    @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
         tracker.examples += 1
