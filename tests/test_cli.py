@@ -156,3 +156,10 @@ def test_check_runs_the_matrix_rules(capsys):
 def test_a_module_name_proves_its_family(capsys):
     assert main(["prove", "conjugate_gradient", "--json"]) == 0
     assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["cg.conjugacy"]
+
+
+def test_crosscheck_rule_names_come_from_the_registry(capsys):
+    assert main(["crosscheck", "tests_fake:nothing", "--rule", "adamw"]) == 2
+    assert "no elementwise rule named 'adamw'" in capsys.readouterr().err
+    assert main(["crosscheck", "--only", "sgd", "lion"]) == 2
+    assert "adam" in capsys.readouterr().err

@@ -195,8 +195,14 @@ def cmd_bench(args) -> int:
 
 
 def cmd_crosscheck(args) -> int:
+    from derivations import RULES
+
     from . import crosscheck
     from .report import dumps
+
+    for name in [args.rule] * bool(args.rule) + list(args.only or ()):  # checked here: the registry names them
+        if name not in RULES:
+            raise UsageError(f"no elementwise rule named {name!r}; crosscheck takes {', '.join(RULES)}")
 
     progress = None if args.json or args.markdown else (lambda i, n, label: _progress(True, i, n, label))
     rules = set(args.only) if args.only else None
@@ -260,8 +266,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
     s.add_argument("sources", nargs="*", help="torch, optax, keras (default: all three), or module:function")
-    s.add_argument("--rule", choices=("sgd", "rmsprop", "adam"), help="the rule a module:function implements")
-    s.add_argument("--only", nargs="+", choices=("sgd", "rmsprop", "adam"), help="only these rules' optimizers")
+    s.add_argument("--rule", help="the rule a module:function implements (an elementwise rule: `optverify list`)")
+    s.add_argument("--only", nargs="+", metavar="RULE", help="only these rules' optimizers")
     s.add_argument("--examples", type=_positive(int), default=30,
                    help="surveyed trajectories per optimizer (default 30)")
     s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
