@@ -4,10 +4,13 @@ Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``. 
 the conventions in ``blocks``; derivations about a rule are built from it (``about``), on first use.
 """
 from .core import Derivation, DerivationResult, Step, StepResult, check_step
-from .registry import DERIVATIONS, MATRIX_RULES, RULES, derivation, derivations_about, derivations_matching, rule
+from .estimator import Estimator, SampleSpace
+from .registry import (DERIVATIONS, ESTIMATORS, MATRIX_RULES, RULES, derivation, derivations_about,
+                       derivations_about_estimator, derivations_matching, rule)
 from .rule import ConventionAxis, Hyperparameter, Rule
 
 __all__ = [
-    "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "Hyperparameter", "MATRIX_RULES", "RULES", "Rule",
-    "Step", "StepResult", "check_step", "derivation", "derivations_about", "derivations_matching", "rule",
+    "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "ESTIMATORS", "Estimator", "Hyperparameter",
+    "MATRIX_RULES", "RULES", "Rule", "SampleSpace", "Step", "StepResult", "check_step", "derivation", "derivations_about",
+    "derivations_about_estimator", "derivations_matching", "rule",
 ]

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from . import adam, bias_variance, conjugate_gradient, ema, newton, rmsprop, sgd
+from . import adam, bias_variance, conjugate_gradient, ema, hutchinson, minibatch, newton, rmsprop, sgd
 from .core import Derivation
+from .estimator import Estimator
 from .rule import Rule
 
 RULE_MODULES = (ema, sgd, rmsprop, adam)  # each has RULE and BUILDERS {name: build(rule)}
 OTHER_MODULES = (newton, conjugate_gradient, bias_variance)  # BUILDERS {name: build()}
+ESTIMATOR_MODULES = (hutchinson, minibatch)  # each has ESTIMATOR and BUILDERS {name: build(estimator)}
 
 RULES: dict[str, Rule] = {m.RULE.name: m.RULE for m in RULE_MODULES}
 # Rules on vectors and matrices, with an objective oracle (derivations/objective.py): checked by
 # verify/matrix_checks.py rather than elementwise.
 MATRIX_RULES = {m.RULE.name: m.RULE for m in (newton, conjugate_gradient)}
 # A module's name where its derivations use a shorter family prefix: `prove conjugate_gradient` is `prove cg`.
-ALIASES = {**conjugate_gradient.ALIASES}
+# Estimators (derivations/estimator.py): checked by verify/estimators.py, exactly or statistically.
+ESTIMATORS: dict[str, Estimator] = {m.ESTIMATOR.name: m.ESTIMATOR for m in ESTIMATOR_MODULES}
+ALIASES = {**conjugate_gradient.ALIASES, **minibatch.ALIASES}
 _ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES}
 
 
@@ -62,6 +66,7 @@ def _bind(build, rule: Rule) -> Callable[[], Derivation]:
 DERIVATIONS: Mapping[str, Derivation] = LazyDerivations({
     **{name: _bind(build, m.RULE) for m in RULE_MODULES for name, build in m.BUILDERS.items()},
     **{name: build for m in OTHER_MODULES for name, build in m.BUILDERS.items()},
+    **{name: _bind(build, m.ESTIMATOR) for m in ESTIMATOR_MODULES for name, build in m.BUILDERS.items()},
 })
 
 
@@ -72,6 +77,15 @@ def derivations_about(rule: Rule) -> tuple[Derivation, ...]:
     except KeyError:
         raise KeyError(f"no derivations about a rule named {rule.name!r}; rules with some: {sorted(_ABOUT)}") from None
     return tuple(build(rule) for build in builders.values())
+
+
+def derivations_about_estimator(estimator: Estimator) -> tuple[Derivation, ...]:
+    """Every derivation about the estimator ``estimator.name``, built afresh from ``estimator`` itself."""
+    try:
+        builders = next(m.BUILDERS for m in ESTIMATOR_MODULES if m.ESTIMATOR.name == estimator.name)
+    except StopIteration:
+        raise KeyError(f"no derivations about an estimator named {estimator.name!r}; known: {sorted(ESTIMATORS)}") from None
+    return tuple(build(estimator) for build in builders.values())
 
 
 def rule(name: str) -> Rule:

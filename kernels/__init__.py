@@ -17,6 +17,9 @@ What every kernel guarantees (NumPy and CuPy arrays; float16, bfloat16, float32,
 Conventions that several optimizers share (weight decay none / L2 / decoupled, the learning rate
 inside or outside a momentum buffer) are declared once, in ``blocks``, and composed by each kernel.
 
+Estimators (``hutchinson_trace``, ``minibatch_gradient``) take their randomness — probes, batch indices —
+as arguments and never draw it: the caller's seeded generator does.
+
 ``validate=False`` skips the checks (for callers that already made them); then the first
 guarantee is the caller's.
 """
@@ -24,9 +27,12 @@ from .adam import AMSGRAD_MODES, EPS_MODES, adam_step
 from .blocks import DECAY_MODES
 from .cg import cg
 from .ema import ema_update
+from .hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
+from .minibatch import epoch_batches, minibatch_gradient
 from .newton import newton_step
 from .rmsprop import rmsprop_step
 from .sgd import sgd_step
 
-__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "cg", "ema_update", "newton_step", "rmsprop_step",
-           "sgd_step"]
+__all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "cg", "ema_update", "epoch_batches",
+           "hutchinson_trace", "hutchinson_variance", "minibatch_gradient", "newton_step", "rademacher_probes",
+           "rmsprop_step", "sgd_step"]

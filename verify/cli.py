@@ -16,6 +16,7 @@ EPILOG = """examples:
   optverify check                         prove everything, then check every kernel under every convention
   optverify check adam --examples 200     more Hypothesis examples per convention
   optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
+  optverify check hutchinson minibatch_gradient   estimators: exact over finite sample spaces, else statistical
   optverify bench                         Adam throughput against torch.optim.Adam
   optverify crosscheck torch optax keras  which convention each framework's SGD/RMSProp/Adam follows
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
@@ -44,7 +45,7 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 
 
 def cmd_list(args) -> int:
-    from derivations import DERIVATIONS, MATRIX_RULES, RULES
+    from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, RULES
 
     from .report import dumps, table
 
@@ -56,12 +57,19 @@ def cmd_list(args) -> int:
                    for n, r in rules.items()},
             derivations={n: dict(claim=d.claim, steps=len(d.steps), scope=d.scope, source=d.source, rule=d.rule,
                                 conventions={axis: list(values) for axis, values in d.conventions})
-                         for n, d in DERIVATIONS.items()})))
+                         for n, d in DERIVATIONS.items()},
+            estimators={n: dict(title=e.title, data=dict(e.data), spaces={s.name: s.description for s in e.spaces},
+                                check={s.name: "exact" if s.finite else "statistical" for s in e.spaces},
+                                source=e.source) for n, e in ESTIMATORS.items()})))
         return 0
     print("rules")
     print(table(["name", "title", "shape", "conventions (first = default)", "variants"],
                 [[r.name, r.title, r.shape, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in r.axes),
                   len(list(r.variants()))] for r in rules.values()]))
+    print("\nestimators")
+    print(table(["name", "title", "sample spaces (check)"],
+                [[e.name, e.title, "; ".join(f"{sp.name} ({'exact' if sp.finite else 'statistical'})" for sp in e.spaces)]
+                 for e in ESTIMATORS.values()]))
     print("\nderivations")
     print(table(["name", "about rule", "steps", "claim"],
                 [[d.name, d.rule or "", len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
@@ -106,16 +114,17 @@ def cmd_prove(args) -> int:
 
 
 def checkable() -> list[str]:
-    """Every name `check` takes: elementwise rules, then matrix rules (with an objective oracle)."""
-    from derivations import MATRIX_RULES, RULES
+    """Every name `check` takes: elementwise rules, then matrix rules (with an objective oracle), then estimators."""
+    from derivations import ESTIMATORS, MATRIX_RULES, RULES
 
-    return [*RULES, *MATRIX_RULES]
+    return [*RULES, *MATRIX_RULES, *ESTIMATORS]
 
 
 def _not_a_rule(name: str) -> str:
-    from derivations import DERIVATIONS
+    from derivations import DERIVATIONS, ESTIMATORS
 
-    known = f"known rules: {', '.join(sorted(checkable()))}"
+    known = (f"known rules: {', '.join(sorted(set(checkable()) - set(ESTIMATORS)))}; "
+             f"estimators: {', '.join(sorted(ESTIMATORS))}")
     if name in DERIVATIONS:
         return f"{name!r} is a derivation, not a rule: run `optverify prove {name}` ({known})"
     if any(d.startswith(name + ".") for d in DERIVATIONS):
@@ -154,6 +163,12 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
 
             reports.append(check_matrix(n, None, conv, examples=examples, seed=seed, xp=xp, name=label,
                                         dtypes=matrix_dtypes))
+    estimators = [n for n in chosen if n not in RULES and n not in MATRIX_RULES]
+    if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/estimators.py)
+        from .estimators import check_all
+
+        _progress(progress, len(jobs) + 1, len(jobs) + 1, f"check estimators {' '.join(estimators)}")
+        reports += check_all(estimators, seed=seed, xp=xp, backend=backend)
     return reports
 
 
