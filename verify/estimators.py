@@ -82,6 +82,7 @@ class EstimatorReport:
     counterexample: dict | None = None
     false_alarm: float = 0.0  # the probability that a correct implementation fails (0 for an exact check)
     invalid: str = ""
+    discarded: int = 0  # as in the rules' reports; no estimator example is ever undefined
 
     @property
     def passed(self) -> bool:
