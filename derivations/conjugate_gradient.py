@@ -36,7 +36,7 @@ def _build(conv: dict, x, oracle: Oracle, state: dict, first: bool, hyper: dict)
     if first and conv["first_step"] == "zero":
         beta = sp.Integer(0)
     else:
-        gp, dp = state["g"], state["d"]
+        gp = state["g"]
         top = dot(g, g) if conv["beta"] == "fletcher_reeves" else dot(g, g - gp)
         beta = top / dot(gp, gp)
     d = -g + beta * state["d"] if not first or conv["first_step"] != "zero" else -g

@@ -8,13 +8,12 @@ like ``Rule.build`` for scalars, so that a derivation about the rule is built fr
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
 
-from .rule import ConventionAxis, Hyperparameter
+from .rule import ConventionAxis, ConventionSpace, Hyperparameter
 
 SHAPES = ("elementwise", "reduction", "matrix", "history")
 
@@ -41,7 +40,7 @@ class Oracle:
 
 
 @dataclass(frozen=True)
-class MatrixRule:
+class MatrixRule(ConventionSpace):
     name: str
     title: str
     shape: str  # one of SHAPES; "matrix" here
@@ -52,26 +51,6 @@ class MatrixRule:
     # build(conventions, x, oracle, state: dict of symbolic vectors, first: bool) -> ((name, Matrix), ...)
     build: Callable
     source: str
-
-    def conventions(self, **chosen) -> dict:
-        known = {a.name: a for a in self.axes}
-        for key, value in chosen.items():
-            if key not in known:
-                raise ValueError(f"rule {self.name!r} has no convention axis {key!r}; axes: {sorted(known)}")
-            if value not in known[key].values:
-                raise ValueError(f"convention {key}={value!r} is not one of {list(known[key].values)} "
-                                 f"for rule {self.name!r}")
-        return {a.name: chosen.get(a.name, a.default) for a in self.axes}
-
-    def variants(self):
-        for combo in itertools.product(*(a.values for a in self.axes)):
-            yield dict(zip((a.name for a in self.axes), combo))
-
-    def hyperparameter(self, name: str) -> Hyperparameter:
-        for h in self.hyperparameters:
-            if h.name == name:
-                return h
-        raise KeyError(name)
 
     def assignments(self, x, oracle: Oracle, state: dict, *, first: bool, hyper: dict | None = None,
                     **chosen) -> tuple:

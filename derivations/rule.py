@@ -72,26 +72,10 @@ class ConventionAxis:
 Assignments = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
 
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    title: str
-    inputs: tuple[str, ...]  # arrays read each step, e.g. ("p", "g")
-    state: tuple[str, ...]  # arrays carried between steps, zero-initialised
-    outputs: tuple[str, ...]  # arrays the step produces, in the order a step returns them
-    hyperparameters: tuple[Hyperparameter, ...]
-    axes: tuple[ConventionAxis, ...]
-    build: Callable[[dict], Assignments]
-    source: str
-    nonnegative_state: tuple[str, ...] = ()  # state that is ≥ 0 by construction (e.g. Adam's v)
-    # state whose value before the first step is a hyperparameter rather than 0: {state: hyperparameter}
-    initial: tuple[tuple[str, str], ...] = ()
-    # hyperparameters an implementation may change between steps (a learning-rate schedule)
-    schedulable: tuple[str, ...] = ("lr",)
-    # the shape of the computation: scalar expressions applied per coordinate (matrix rules: objective.py)
-    shape: str = "elementwise"
+class ConventionSpace:
+    """What every kind of rule shares: named convention axes and hyperparameters (elementwise rules
+    here, matrix rules in objective.py)."""
 
-    # --- conventions -------------------------------------------------------------------
     def conventions(self, **chosen) -> dict:
         """Complete ``chosen`` with defaults, rejecting unknown axes or values."""
         known = {a.name: a for a in self.axes}
@@ -108,6 +92,32 @@ class Rule:
         """Every combination of convention values (the rule's convention space)."""
         for combo in itertools.product(*(a.values for a in self.axes)):
             yield dict(zip((a.name for a in self.axes), combo))
+
+    def hyperparameter(self, name: str) -> Hyperparameter:
+        for h in self.hyperparameters:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Rule(ConventionSpace):
+    name: str
+    title: str
+    inputs: tuple[str, ...]  # arrays read each step, e.g. ("p", "g")
+    state: tuple[str, ...]  # arrays carried between steps, zero-initialised
+    outputs: tuple[str, ...]  # arrays the step produces, in the order a step returns them
+    hyperparameters: tuple[Hyperparameter, ...]
+    axes: tuple[ConventionAxis, ...]
+    build: Callable[[dict], Assignments]
+    source: str
+    nonnegative_state: tuple[str, ...] = ()  # state that is ≥ 0 by construction (e.g. Adam's v)
+    # state whose value before the first step is a hyperparameter rather than 0: {state: hyperparameter}
+    initial: tuple[tuple[str, str], ...] = ()
+    # hyperparameters an implementation may change between steps (a learning-rate schedule)
+    schedulable: tuple[str, ...] = ("lr",)
+    # the shape of the computation: scalar expressions applied per coordinate (matrix rules: objective.py)
+    shape: str = "elementwise"
 
     # --- the mathematics ----------------------------------------------------------------
     def assignments(self, **chosen) -> Assignments:
@@ -133,12 +143,6 @@ class Rule:
 
     def initial_value_hyperparameters(self) -> tuple[str, ...]:
         return tuple(h for _, h in self.initial)
-
-    def hyperparameter(self, name: str) -> Hyperparameter:
-        for h in self.hyperparameters:
-            if h.name == name:
-                return h
-        raise KeyError(name)
 
 
 def _key(conventions: dict) -> tuple:

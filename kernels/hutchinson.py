@@ -19,7 +19,7 @@ PROBES = ("rademacher", "gaussian")
 
 def rademacher_probes(bits, dtype="float64"):
     """Bits in {0, 1} (any integer or bool array, e.g. ``rng.integers(0, 2, (m, n))``) → probes 2b − 1 ∈ {±1}."""
-    xp = check.namespace(bits, "bits")
+    check.namespace(bits, "bits")  # a NumPy or CuPy array, or a ValueError naming it
     if bits.size and not bool(((bits == 0) | (bits == 1)).all()):
         raise ValueError("bits must hold only 0 and 1")
     return 2 * bits.astype(dtype) - 1

@@ -28,7 +28,7 @@ def __getattr__(name):
 
 
 def check(rule: str, implementation, conventions: dict | None = None, *, trajectory: bool = False,
-          raise_on_failure: bool = True, **options) -> "CheckReport":
+          raise_on_failure: bool = True, **options):
     """Check ``implementation`` against ``rule`` under ``conventions`` (defaults: the paper's).
 
     ``trajectory=False``: ``implementation(**arrays, t=t, **hyperparameters)`` is one step, and

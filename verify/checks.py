@@ -434,15 +434,12 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
         size = len(next(iter(failure.arrays.values()), []))
         if size <= 1:
             return failure
-        for i in range(size) if failure.problem else [failure.index]:
-            alone = {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
-            retry = Tracker()
-            try:
-                one_step(alone, failure.t, failure.hyperparameters, failure.dtype, retry)
-            except (Mismatch, _Abort):
-                if retry.failure is not None:
-                    return retry.failure
-        return failure
+        def alone(i):
+            return {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
+
+        indices = range(size) if failure.problem else [failure.index]
+        return _fails_again(lambda tracker, i=i: one_step(alone(i), failure.t, failure.hyperparameters,
+                                                          failure.dtype, tracker) for i in indices) or failure
 
     report = _finish(run, tracker, compiled, label, "per-step", o, conventions, smallest, how_to_call(step_fn))
     caller.close()
@@ -554,19 +551,24 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
         h = failure.history
         if not h or failure.problem:
             return failure
-        size = len(h["gradients"][0])
-        for i in ([failure.index] if size > 1 else [None]):
-            retry = Tracker()
-            try:
-                replay(_cut(h, failure, i), retry)
-            except (Mismatch, _Abort):
-                if retry.failure is not None:
-                    return retry.failure
-        return failure
+        index = failure.index if len(h["gradients"][0]) > 1 else None
+        return _fails_again([lambda tracker: replay(_cut(h, failure, index), tracker)]) or failure
 
     report = _finish(run, tracker, compiled, label, "trajectory", o, conventions, smallest, how_to_call(run_fn))
     caller.close()
     return report
+
+
+def _fails_again(attempts) -> Counterexample | None:
+    """The counterexample of the first attempt (a function of a fresh Tracker) that fails again."""
+    for attempt in attempts:
+        retry = Tracker()
+        try:
+            attempt(retry)
+        except (Mismatch, _Abort):
+            if retry.failure is not None:
+                return retry.failure
+    return None
 
 
 def _cut(history: dict, failure: Counterexample, index) -> Problem:

@@ -15,6 +15,8 @@ import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from multiprocessing import get_context
 
 from .dtypes import SUPPORTED
 
@@ -41,10 +43,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     seeds = range(*args.seeds)
     start, failed, totals = time.perf_counter(), 0, dict(checks=0, examples=0, discarded=0)
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_seed, s, tuple(args.rules), args.examples, tuple(args.dtypes)) for s in seeds]
-        for future in futures:
-            result = future.result()
+    work = [(s, tuple(args.rules), args.examples, tuple(args.dtypes)) for s in seeds]
+    # one process: in place; more: fresh interpreters ("spawn"), since forking a process that already
+    # runs threads (JAX, the per-call deadline's worker) can deadlock
+    pool = ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) if args.jobs > 1 else None
+    with pool or nullcontext():
+        futures = [pool.submit(run_seed, *w) for w in work] if pool else None
+        for k, item in enumerate(work):
+            result = futures[k].result() if pool else run_seed(*item)
             for key in totals:
                 totals[key] += result[key]
             failed += bool(result["failures"])
