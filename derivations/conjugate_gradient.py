@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .about import about
 from .core import Derivation, Step
 from .newton import symmetric, vector
 from .objective import MatrixRule, Oracle
@@ -186,6 +187,7 @@ def conjugacy(rule: MatrixRule = RULE) -> Derivation:
             "(all directions, termination) on exact rational instances n = 2, 3, 4, 5 — not a proof for every A; "
             "the rule's own first two iterations (FR and PR) for symbolic symmetric 2×2 A and g_0"
         ),
+        **about(rule, beta=("fletcher_reeves", "polak_ribiere")),
     )
 
 

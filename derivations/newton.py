@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .about import about
 from .core import Derivation, Step
 from .objective import MatrixRule, Oracle, quadratic
 from .rule import ConventionAxis, Hyperparameter
@@ -136,7 +137,7 @@ def newton_step(rule: MatrixRule = RULE) -> Derivation:
             "symbolic entries in fixed dimensions n = 2 and 3 for every claim; "
             "the one-step claim also for symbolic n (matrix symbols); the rule's own damped update for n = 2"
         ),
-        # rule=rule.name once the registry knows matrix rules (tests/test_derivations.py expects None today)
+        **about(rule, solve=("symmetric", "general")),
     )
 
 

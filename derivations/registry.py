@@ -26,7 +26,7 @@ MATRIX_RULES = {m.RULE.name: m.RULE for m in (newton, conjugate_gradient)}
 # Estimators (derivations/estimator.py): checked by verify/estimators.py, exactly or statistically.
 ESTIMATORS: dict[str, Estimator] = {m.ESTIMATOR.name: m.ESTIMATOR for m in ESTIMATOR_MODULES}
 ALIASES = {**conjugate_gradient.ALIASES, **minibatch.ALIASES}
-_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES}
+_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES + (newton, conjugate_gradient)}
 
 
 class LazyDerivations(Mapping):

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from derivations import DERIVATIONS, RULES, derivations_about
+from derivations import DERIVATIONS, MATRIX_RULES, RULES, derivations_about
 from derivations.rule import STEP, sym
 
 
@@ -47,6 +47,29 @@ MUTANTS = {
 }
 
 
+def matrix_planted(rule, output: str, change):
+    """A copy of matrix rule ``rule`` whose ``output`` is replaced by ``change(outputs)``."""
+    def build(conv, x, oracle, state, first, hyper):
+        built = dict(rule.build(conv, x, oracle, state, first, hyper))
+        return tuple((name, change(built) if name == output else value) for name, value in built.items())
+
+    return dataclasses.replace(rule, build=build)
+
+
+NEWTON, CG = (MATRIX_RULES[n] for n in ("newton", "cg"))
+MATRIX_MUTANTS = {
+    "newton: x + Δ (the sign)": (matrix_planted(NEWTON, "x", lambda o: o["x"] + 2 * o["delta"]), {"newton.step"}),
+    "cg: the next direction twice as long": (matrix_planted(CG, "d", lambda o: 2 * o["d"]), {"cg.conjugacy"}),
+}
+
+
+@pytest.mark.parametrize("label", sorted(MATRIX_MUTANTS))
+def test_a_planted_change_in_a_matrix_rule_fails_its_proof(label):
+    mutant, expected = MATRIX_MUTANTS[label]
+    failed = {d.name for d in derivations_about(mutant) if not d.check().ok}
+    assert failed == expected
+
+
 def _changed(original, copy) -> bool:
     return any(original.updates(**c) != copy.updates(**c) for c in original.variants())
 
@@ -70,4 +93,4 @@ def test_the_unchanged_rule_proves_everything_about_it(name):
 
 def test_every_derivation_about_a_rule_is_broken_by_some_mutant():
     about_rules = {n for n, d in DERIVATIONS.items() if d.rule is not None}
-    assert about_rules == set().union(*(expected for _, expected in MUTANTS.values()))
+    assert about_rules == set().union(*(expected for _, expected in (*MUTANTS.values(), *MATRIX_MUTANTS.values())))
