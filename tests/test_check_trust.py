@@ -338,3 +338,17 @@ def test_an_intermediate_that_overflows_has_no_bound():
     assert np.isinf(bound["v"]).all()  # g² = 90000 > 65504
     _, bounds, _ = bound_program(compiled).evaluate({**arrays, "t": 1, **hyper}, {}, "float32")
     assert np.isfinite(dict(zip(compiled.outputs, bounds))["v"]).all()
+
+
+@pytest.mark.parametrize("x,b,value,bound", [
+    (4.0, 0.0, 2.0, 0.0),  # exact operand: √ is exact apart from its own rounding (added by the caller)
+    (-1e-12, 1e-9, 0.0, np.inf),  # negative by less than its error: the root may be NaN or up to √(x+b)
+    (-1.0, 1e-9, np.nan, np.nan),  # certainly negative: undefined, not merely unbounded
+])
+def test_a_root_tells_unbounded_from_undefined(x, b, value, bound):
+    from verify.tolerance import _fractional_power
+
+    with np.errstate(invalid="ignore"):  # as BoundProgram.evaluate calls it
+        v, e = _fractional_power(np.array([x]), np.array([b]), 0.5, 2.0**-24)
+    np.testing.assert_array_equal(v, [value])
+    np.testing.assert_array_equal(e, [bound])
