@@ -23,15 +23,15 @@ as arguments and never draw it: the caller's seeded generator does.
 ``validate=False`` skips the checks (for callers that already made them); then the first
 guarantee is the caller's.
 """
-from .adam import AMSGRAD_MODES, EPS_MODES, adam_step
-from .blocks import DECAY_MODES
-from .cg import cg
-from .ema import ema_update
-from .hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
-from .minibatch import epoch_batches, minibatch_gradient
-from .newton import newton_step
-from .rmsprop import rmsprop_step
-from .sgd import sgd_step
+from kernels.optimizers.adam import AMSGRAD_MODES, EPS_MODES, adam_step
+from kernels.core.blocks import DECAY_MODES
+from kernels.optimizers.cg import cg
+from kernels.optimizers.ema import ema_update
+from kernels.estimators.hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
+from kernels.estimators.minibatch import epoch_batches, minibatch_gradient
+from kernels.optimizers.newton import newton_step
+from kernels.optimizers.rmsprop import rmsprop_step
+from kernels.optimizers.sgd import sgd_step
 
 __all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "cg", "ema_update", "epoch_batches",
            "hutchinson_trace", "hutchinson_variance", "minibatch_gradient", "newton_step", "rademacher_probes",

@@ -15,8 +15,9 @@ __all__ = ["CheckReport", "check", "check_steps", "check_trajectory", "compile_r
 
 # Imported on first use (PEP 562): `import verify` stays cheap (no SymPy, no Hypothesis) for the CLI's
 # fast paths and for tools that only need a name from here.
-_LAZY = {"CheckReport": "checks", "check_steps": "checks", "check_trajectory": "checks",
-         "compile_rule": "reference", "reference_step": "reference", "reference_trajectory": "reference"}
+_LAZY = {"CheckReport": "checks.elementwise", "check_steps": "checks.elementwise",
+         "check_trajectory": "checks.elementwise", "compile_rule": "reference.elementwise",
+         "reference_step": "reference.elementwise", "reference_trajectory": "reference.elementwise"}
 
 
 def __getattr__(name):
@@ -38,7 +39,7 @@ def check(rule: str, implementation, conventions: dict | None = None, *, traject
     (fixed values), ``xp`` (array module).  Raises AssertionError with the minimal
     counterexample and a reproduction, unless ``raise_on_failure=False``.
     """
-    from .checks import check_steps, check_trajectory
+    from verify.checks.elementwise import check_steps, check_trajectory
 
     run = check_trajectory if trajectory else check_steps
     report = run(rule, implementation, conventions, **options)

@@ -98,7 +98,7 @@ def bench_cupy(n: int, repeats: int) -> dict:
 
 
 def main(args) -> int:
-    from .report import dumps, table
+    from verify.report import dumps, table
 
     results = {}
     for size in args.sizes:

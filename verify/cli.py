@@ -6,8 +6,8 @@ import os
 import sys
 import time
 
-from .dtypes import SUPPORTED as DTYPES
-from .options import DEFAULT_DEADLINE
+from verify.core.dtypes import SUPPORTED as DTYPES
+from verify.core.options import DEFAULT_DEADLINE
 
 EPILOG = """examples:
   optverify list                          rules, their convention axes, and derivations
@@ -47,7 +47,7 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 def cmd_list(args) -> int:
     from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, RULES
 
-    from .report import dumps, table
+    from verify.report import dumps, table
 
     rules = {**RULES, **MATRIX_RULES}
     if args.json:
@@ -103,7 +103,7 @@ def _prove_json(results):
 
 
 def cmd_prove(args) -> int:
-    from .report import dumps, table
+    from verify.report import dumps, table
 
     results = run_prove(args.names, not args.json)
     if args.json:
@@ -142,8 +142,8 @@ def check_rule_names(names) -> None:
 def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
     from derivations import MATRIX_RULES, RULES
 
-    from . import check_steps
-    from .adapters import array_module, kernel_for
+    from verify import check_steps
+    from verify.adapters.ours import array_module, kernel_for
 
     check_rule_names(names)
     xp = array_module(backend)
@@ -159,13 +159,13 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
             reports.append(check_steps(n, kernel_for(n, conv), conv, examples=examples, seed=seed, xp=xp,
                                        name=label, dtypes=tuple(dtypes), deadline=deadline))
         else:
-            from .matrix_checks import check_matrix
+            from verify.checks.matrix import check_matrix
 
             reports.append(check_matrix(n, None, conv, examples=examples, seed=seed, xp=xp, name=label,
                                         dtypes=matrix_dtypes))
     estimators = [n for n in chosen if n not in RULES and n not in MATRIX_RULES]
-    if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/estimators.py)
-        from .estimators import check_all
+    if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/checks/estimators.py)
+        from verify.checks.estimators import check_all
 
         _progress(progress, len(jobs) + 1, len(jobs) + 1, f"check estimators {' '.join(estimators)}")
         reports += check_all(estimators, seed=seed, xp=xp, backend=backend)
@@ -173,7 +173,7 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
 
 
 def cmd_check(args) -> int:
-    from .report import dumps, table
+    from verify.report import dumps, table
 
     start = time.perf_counter()
     check_rule_names(args.names)  # a typo should not cost the proofs first
@@ -204,7 +204,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import main as bench_main
+    from verify.bench import main as bench_main
 
     return bench_main(args)
 
@@ -212,8 +212,8 @@ def cmd_bench(args) -> int:
 def cmd_crosscheck(args) -> int:
     from derivations import RULES
 
-    from . import crosscheck
-    from .report import dumps
+    from verify.adapters import crosscheck
+    from verify.report import dumps
 
     for name in [args.rule] * bool(args.rule) + list(args.only or ()):  # checked here: the registry names them
         if name not in RULES:

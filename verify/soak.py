@@ -18,12 +18,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from multiprocessing import get_context
 
-from .dtypes import SUPPORTED
+from verify.core.dtypes import SUPPORTED
 
 
 def run_seed(seed: int, names: tuple, examples: int, dtypes: tuple) -> dict:
     """One full check at ``seed``: how many checks ran, and the message of each failure."""
-    from .cli import run_checks
+    from verify.cli import run_checks
 
     start = time.perf_counter()
     reports = run_checks(list(names), "numpy", examples, seed, False, dtypes=dtypes)

@@ -1,0 +1,3 @@
+"""Update rules, one file a family (EMA, SGD, RMSProp, Adam, Newton, CG), each with the derivations
+about it.
+"""

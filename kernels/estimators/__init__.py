@@ -1,0 +1,2 @@
+"""Estimator kernels (Hutchinson, minibatch gradient): their randomness is an argument, never drawn inside.
+"""

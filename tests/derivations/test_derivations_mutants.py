@@ -1,0 +1,96 @@
+"""A derivation about a rule proves that rule: plant a change in a copy of the rule, rebuild the derivations
+from the copy, and exactly those whose claim the change breaks fail.  A proof that restated the formula in
+its own symbols would pass here, and this test would catch it."""
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from derivations import DERIVATIONS, MATRIX_RULES, RULES, derivations_about
+from derivations.core.rule import STEP, sym
+
+
+def planted(rule, target: str, old, new):
+    """A copy of ``rule`` whose assignment to ``target`` has the subtree ``old`` replaced by ``new``."""
+    def build(conv):
+        return tuple((s, e.xreplace({old: new}) if str(s) == target else e) for s, e in rule.build(conv))
+
+    return dataclasses.replace(rule, build=build)
+
+
+def ignoring(rule, **fixed):
+    """A copy of ``rule`` that builds every variant as if the axes in ``fixed`` had those values."""
+    return dataclasses.replace(rule, build=lambda conv: rule.build({**conv, **fixed}))
+
+
+alpha, tau, mu, b1, b2 = (sym(n) for n in ("alpha", "dampening", "momentum", "beta1", "beta2"))
+v, gavg, buf = sym("v"), sym("gavg"), sym("buf")
+EMA, SGD, RMSPROP, ADAM = (RULES[n] for n in ("ema", "sgd", "rmsprop", "adam"))
+
+# mutant: (the changed copy, the derivations that must fail; every other one about the rule must still prove)
+MUTANTS = {
+    "ema: v without (1-α)": (planted(EMA, "v", 1 - alpha, 1),
+                             {"ema.closed_form", "ema.weight_sum", "ema.stationary_mean", "ema.mean_age"}),
+    "ema: debiased by 1-α^(t+1)": (planted(EMA, "average", alpha**STEP, alpha ** (STEP + 1)),
+                                   {"ema.stationary_mean"}),
+    "sgd: buffer without dampening": (planted(SGD, "buf", 1 - tau, 1), {"sgd.momentum_forms"}),
+    "sgd: lr always outside the buffer": (ignoring(SGD, lr="outside_buffer"),
+                                          {"sgd.momentum_forms", "sgd.lr_position_witness"}),
+    "sgd: Nesterov looks ahead by buf, not α·buf": (planted(SGD, "p", mu * buf, buf), {"sgd.nesterov_lookahead"}),
+    "rmsprop: centered without the ḡ² term": (planted(RMSPROP, "buf", v - gavg**2, v), {"rmsprop.centered_variance"}),
+    "rmsprop: ḡ without (1-ρ)": (planted(RMSPROP, "gavg", 1 - alpha, 1), {"rmsprop.centered_variance"}),
+    "adam: v without (1-β2)": (planted(ADAM, "v", 1 - b2, 1), {"adam.closed_form", "adam.unbiased_moments"}),
+    "adam: m corrected by 1-β1^(t-1)": (planted(ADAM, "p", b1**STEP, b1 ** (STEP - 1)),
+                                        {"adam.unbiased_moments", "adam.correction_vanishes", "adam.folded_epsilon"}),
+    "adam: uncorrected ε without the √(1-β2^t) fold": (planted(ADAM, "p", sp.sqrt(1 - b2**STEP), 1),
+                                                      {"adam.folded_epsilon"}),
+}
+
+
+def matrix_planted(rule, output: str, change):
+    """A copy of matrix rule ``rule`` whose ``output`` is replaced by ``change(outputs)``."""
+    def build(conv, x, oracle, state, first, hyper):
+        built = dict(rule.build(conv, x, oracle, state, first, hyper))
+        return tuple((name, change(built) if name == output else value) for name, value in built.items())
+
+    return dataclasses.replace(rule, build=build)
+
+
+NEWTON, CG = (MATRIX_RULES[n] for n in ("newton", "cg"))
+MATRIX_MUTANTS = {
+    "newton: x + Δ (the sign)": (matrix_planted(NEWTON, "x", lambda o: o["x"] + 2 * o["delta"]), {"newton.step"}),
+    "cg: the next direction twice as long": (matrix_planted(CG, "d", lambda o: 2 * o["d"]), {"cg.conjugacy"}),
+}
+
+
+@pytest.mark.parametrize("label", sorted(MATRIX_MUTANTS))
+def test_a_planted_change_in_a_matrix_rule_fails_its_proof(label):
+    mutant, expected = MATRIX_MUTANTS[label]
+    failed = {d.name for d in derivations_about(mutant) if not d.check().ok}
+    assert failed == expected
+
+
+def _changed(original, copy) -> bool:
+    return any(original.updates(**c) != copy.updates(**c) for c in original.variants())
+
+
+@pytest.mark.parametrize("label", sorted(MUTANTS))
+def test_a_planted_change_fails_exactly_the_proofs_it_breaks(label):
+    mutant, expected = MUTANTS[label]
+    assert _changed(RULES[mutant.name], mutant), "the planted change changed nothing: the test would be vacuous"
+    results = {d.name: d.check() for d in derivations_about(mutant)}
+    failed = {name for name, r in results.items() if not r.ok}
+    assert failed == expected, {name: [s.message for s in r.failed_steps] for name, r in results.items()}
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_the_unchanged_rule_proves_everything_about_it(name):
+    derivations = derivations_about(RULES[name])
+    assert derivations and all(d.rule == name for d in derivations)
+    failed = {d.name: [s.message for s in r.failed_steps] for d in derivations if not (r := d.check()).ok}
+    assert not failed
+
+
+def test_every_derivation_about_a_rule_is_broken_by_some_mutant():
+    about_rules = {n for n, d in DERIVATIONS.items() if d.rule is not None}
+    assert about_rules == set().union(*(expected for _, expected in (*MUTANTS.values(), *MATRIX_MUTANTS.values())))

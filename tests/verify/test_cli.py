@@ -1,0 +1,165 @@
+"""The optverify command line, run in-process."""
+import json
+
+import pytest
+
+from verify.cli import main
+
+
+def test_list_shows_rules_and_derivations(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "adam" in out and "ema.closed_form" in out and "bias_variance.decomposition" in out
+
+
+def test_prove_one_family_as_json(capsys):
+    assert main(["prove", "adam", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["name"] for r in rows} >= {"adam.folded_epsilon"} and all(r["ok"] for r in rows)
+
+
+def test_check_ema_json(capsys):
+    assert main(["check", "ema", "--examples", "5", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] and len(payload["checks"]) == 2 and payload["proofs"]
+
+
+def test_check_exits_nonzero_on_a_failure(monkeypatch, capsys):
+    from verify.adapters import ours as adapters
+
+    def broken(conventions):
+        def step(g, v, t, alpha):
+            return {"v": v + g, "average": v + g}
+
+        return step
+
+    monkeypatch.setitem(adapters.KERNELS, "ema", broken)
+    assert main(["check", "ema", "--no-prove", "--examples", "5"]) == 1
+    assert "minimal counterexample" in capsys.readouterr().out
+
+
+def test_bad_usage_is_reported(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--examples", "0"])
+    assert info.value.code == 2
+    assert main(["prove", "nope"]) == 2
+    assert "no derivation" in capsys.readouterr().err
+
+
+@pytest.fixture
+def no_proofs(monkeypatch):
+    """Fails the test if anything is proved: bad rule names must be caught first."""
+    from verify import cli
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("proved before validating the rule names")
+
+    monkeypatch.setattr(cli, "run_prove", refuse)
+
+
+@pytest.mark.parametrize("name,kind", [("bias_variance", "family of derivations"), ("adam.closed_form", "derivation")])
+@pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
+def test_check_points_a_derivation_to_prove(name, kind, no_prove, no_proofs, capsys):
+    assert main(["check", name, *no_prove]) == 2
+    err = capsys.readouterr().err
+    assert f"is a {kind}, not a rule" in err and f"optverify prove {name}" in err
+    assert "adam, cg, ema, newton, rmsprop, sgd" in err
+
+
+@pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
+def test_check_unknown_rule_lists_the_rules(no_prove, no_proofs, capsys):
+    assert main(["check", "ema", "nosuchrule", *no_prove]) == 2
+    err = capsys.readouterr().err
+    assert "no rule named 'nosuchrule'" in err and "known rules: adam, cg, ema, newton, rmsprop, sgd" in err
+    assert "ema.closed_form" not in err  # rules, not derivations
+
+
+@pytest.mark.parametrize("argv", [["check", "--examples", "-3"], ["check", "--deadline", "0"],
+                                  ["check", "--deadline", "nan"], ["check", "--dtypes", "float8"],
+                                  ["crosscheck", "--examples", "0"]])
+def test_bad_option_values_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "error:" in err and argv[1] in err and "unrecognized" not in err
+
+
+def test_progress_off_a_terminal_is_plain_lines(capsys):
+    # capsys's stderr is not a tty: a log must get one line per item, not one \r-joined line
+    from derivations import derivations_matching
+
+    names = [d.name for d in derivations_matching(["ema"])]
+    assert main(["prove", "ema"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert err.splitlines() == [f"[{i}/{len(names)}] prove {n}" for i, n in enumerate(names, 1)]
+
+
+def test_progress_on_a_terminal_redraws_one_line(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["prove", "ema"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n") and err.count("\r") == err.count("prove ema.")
+
+
+def test_check_table_explains_its_columns(capsys):
+    assert main(["check", "ema", "--no-prove", "--examples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "worst ulp = largest error seen, in ulps of the implementation's dtype" in out
+    assert "of allowed = error / a bound derived from the formula" in out and "<= 1 passes" in out
+
+
+def test_check_passes_dtypes_and_deadline_through(monkeypatch, capsys):
+    import verify
+
+    seen = []
+
+    def spy(rule, step_fn, conventions, **kwargs):
+        seen.append(kwargs)
+        return verify.checks.elementwise.CheckReport(rule, conventions, "spy", "per-step", kwargs["dtypes"], examples=1)
+
+    monkeypatch.setattr(verify, "check_steps", spy)
+    assert main(["check", "ema", "--no-prove", "--dtypes", "float16", "bfloat16", "--deadline", "2.5"]) == 0
+    assert seen and all(k["dtypes"] == ("float16", "bfloat16") and k["deadline"] == 2.5 for k in seen)
+    seen.clear()
+    assert main(["check", "ema", "--no-prove"]) == 0
+    assert seen and all(k["dtypes"] == ("float32", "float64") and k["deadline"] == 60.0 for k in seen)
+
+
+def _check_steps_takes_deadline() -> bool:
+    import inspect
+
+    from verify import check_steps
+
+    return "deadline" in inspect.signature(check_steps).parameters
+
+
+# LEAD: end to end through the real check_steps; skipped until check_steps takes deadline= (and float16).
+@pytest.mark.skipif(not _check_steps_takes_deadline(),
+                    reason="PENDING: verify.checks.elementwise.check_steps takes no deadline= yet (the lead is adding it)")
+def test_check_runs_float16_with_a_deadline(capsys):
+    assert main(["check", "ema", "--no-prove", "--examples", "3", "--dtypes", "float16", "--deadline", "5",
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] and all(c["dtypes"] == ["float16"] for c in payload["checks"])
+
+
+def test_check_runs_the_matrix_rules(capsys):
+    assert main(["check", "newton", "cg", "--no-prove", "--examples", "5", "--json"]) == 0
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert {c["rule"] for c in checks} == {"newton", "cg"} and all(c["passed"] for c in checks)
+    assert len(checks) == 2 + 8  # every convention variant of each
+
+
+def test_a_module_name_proves_its_family(capsys):
+    assert main(["prove", "conjugate_gradient", "--json"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["cg.conjugacy"]
+
+
+def test_crosscheck_rule_names_come_from_the_registry(capsys):
+    assert main(["crosscheck", "tests_fake:nothing", "--rule", "adamw"]) == 2
+    assert "no elementwise rule named 'adamw'" in capsys.readouterr().err
+    assert main(["crosscheck", "--only", "sgd", "lion"]) == 2
+    assert "adam" in capsys.readouterr().err

@@ -1,0 +1,141 @@
+"""The cross-check: fingerprint every optimizer of every framework asked for, as one matrix.
+
+Rows are optimizer × framework; columns the convention it follows (found by running it), the worst
+error in ulps on ordinary inputs, whether it holds over the whole domain, and notes: defaults that
+differ from the rule's, arithmetic done in the array dtype, API facts.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from derivations import RULES
+
+from verify.adapters.conventions import Fingerprint, fingerprint
+from verify.adapters.frameworks import ADAPTERS, NotInstalled, Target, load
+from verify.adapters.frameworks.user import load_targets
+
+DEFAULT_SOURCES = ("torch", "optax", "keras")
+
+
+@dataclass
+class Row:
+    framework: str
+    optimizer: str
+    rule: str = ""
+    status: str = ""  # "matched", "no convention", "error", "not installed"
+    fingerprint: Fingerprint | None = None
+    notes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(framework=self.framework, optimizer=self.optimizer, rule=self.rule, status=self.status,
+                    notes=self.notes, fingerprint=None if self.fingerprint is None else self.fingerprint.as_dict())
+
+
+def resolve(sources, rule=None):
+    """Sources → (Targets, rows for sources that cannot run).  A framework name or module:attribute."""
+    found, missing = [], []
+    for source in sources:
+        if source in ADAPTERS:
+            try:
+                found += load(source).targets()
+            except NotInstalled as exc:
+                missing.append(Row(source, "(all)", status="not installed", notes=[str(exc)]))
+        elif ":" in source:
+            found += load_targets(source, rule)
+        else:
+            raise KeyError(f"unknown source {source!r}: a framework ({', '.join(sorted(ADAPTERS))}) or module:function")
+    return found, missing
+
+
+def crosscheck_target(target: Target, *, examples=30, seed=0, progress=None) -> Row:
+    fp = fingerprint(target.rule, target.runner(), hyperparameters=target.pinned, positive=target.positive,
+                     examples=examples, seed=seed, name=target.label)
+    notes = list(target.differing_defaults())
+    if target.pinned:
+        notes.append("no argument for " + ", ".join(f"{k} (run as {v:g})" for k, v in target.pinned.items()))
+    if fp.low_precision_host:
+        notes.append("computes hyperparameter arithmetic (1-β^t, 1-β) in the array dtype, not float64")
+    notes += list(target.notes)
+    status = "error" if fp.error else ("matched" if fp.matched else "no convention")
+    return Row(target.framework, target.label, target.rule, status, fp, notes)
+
+
+def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, seed=0, progress=None) -> list[Row]:
+    """Fingerprint every target of ``sources``; ``rules`` keeps only those rules (e.g. {"adam"})."""
+    targets, rows = resolve(sources, rule)
+    targets = [t for t in targets if not rules or t.rule in rules]
+    for i, target in enumerate(targets, 1):
+        if progress:
+            progress(i, len(targets), target.label)
+        rows.append(crosscheck_target(target, examples=examples, seed=seed))
+    # rows grouped by rule, in the registry's order; frameworks in the order asked
+    rule_order, order = {name: k for k, name in enumerate(RULES)}, {s: k for k, s in enumerate(sources)}
+    return sorted(rows, key=lambda r: (rule_order.get(r.rule, len(rule_order)), order.get(r.framework, len(order))))
+
+
+# --- rendering -----------------------------------------------------------------------------
+HEADERS = ["optimizer", "rule", "convention followed", "worst ulp", "whole domain", "notes"]
+
+
+def _cells(row: Row) -> list[str]:
+    fp = row.fingerprint
+    if fp is None:
+        return [row.framework, "", row.status, "", "", "; ".join(row.notes)]
+    if row.status == "matched":
+        convention = fp.describe()
+        edges = "holds" if fp.edges is None or fp.edges.passed else f"fails at t={fp.edges.counterexample.t}"
+        return [row.optimizer, row.rule, convention, f"{fp.worst_ulps:.3g}", edges, "; ".join(row.notes)]
+    if row.status == "error":
+        return [row.optimizer, row.rule, f"ERROR: {fp.error}", "", "", "; ".join(row.notes)]
+    return [row.optimizer, row.rule, f"NONE (closest: {fp.describe()})", "", "", "; ".join(row.notes)]
+
+
+def text(rows, seconds=None) -> str:
+    from verify.report import table
+
+    out = [table(HEADERS, [_cells(r) for r in rows])]
+    out += _details(rows, indent="  ")
+    if seconds is not None:
+        out.append(f"\n{sum(r.fingerprint is not None for r in rows)} optimizers fingerprinted in {seconds:.1f} s")
+    return "\n".join(out)
+
+
+def markdown(rows, seconds=None) -> str:
+    def esc(s):
+        return str(s).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in rows]
+    details = _details(rows, indent="")
+    if details:
+        lines += ["", "```"] + details + ["```"]
+    if seconds is not None:
+        lines.append(f"\n{sum(r.fingerprint is not None for r in rows)} optimizers fingerprinted in {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def _details(rows, indent) -> list[str]:
+    """Counterexamples: the minimal one where nothing matched, the edge case where a match breaks."""
+    out = []
+    for r in rows:
+        fp = r.fingerprint
+        if fp is None:
+            continue
+        if fp.counterexample is not None and not fp.counterexample.passed:
+            out += ["", f"{r.optimizer}: follows no convention of rule {r.rule!r}; against the closest one:",
+                    indent + fp.counterexample.message()]
+        elif fp.edges is not None and not fp.edges.passed:
+            out += ["", f"{r.optimizer}: follows {fp.describe()} on ordinary inputs, but not everywhere:",
+                    indent + fp.edges.message()]
+    return out
+
+
+def json_payload(rows, seconds) -> dict:
+    return dict(seconds=round(seconds, 2), rows=[r.as_dict() for r in rows])
+
+
+def run(sources, *, rule=None, rules=None, examples=30, seed=0, progress=None):
+    start = time.perf_counter()
+    rows = crosscheck(sources, rule=rule, rules=rules, examples=examples, seed=seed, progress=progress)
+    return rows, time.perf_counter() - start

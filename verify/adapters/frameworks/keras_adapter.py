@@ -1,0 +1,84 @@
+"""Keras 3 on the JAX backend: SGD, RMSprop, Adam, AdamW, driven eagerly on one keras.Variable.
+
+``KERAS_BACKEND`` is set to ``jax`` (unless already set) and JAX's 64-bit mode switched on before
+keras is imported; ``keras.config.set_floatx`` is set to the run's dtype while the optimizer is
+built, so that its learning-rate variable has the parameter's precision.  The learning rate is
+assigned before every step (``optimizer.learning_rate = value``).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from verify.adapters.frameworks import Target, call_label, framework_kwargs
+
+
+def _import_keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise ImportError(f"the keras adapter runs on the JAX backend; KERAS_BACKEND is {keras.backend.backend()!r}")
+    return keras
+
+
+def require():
+    _import_keras()
+
+
+def _runner(name: str, arguments: dict, options: dict):
+    def make():
+        keras = _import_keras()
+        cls = getattr(keras.optimizers, name)
+
+        def run(inputs, gradients, lr, **hyper):
+            dtype = str(np.asarray(inputs["p"]).dtype)
+            before = keras.config.floatx()
+            keras.config.set_floatx(dtype)
+            try:
+                var = keras.Variable(np.array(inputs["p"]), dtype=dtype)
+                opt = cls(learning_rate=lr[0], **framework_kwargs(arguments, hyper), **options)
+                opt.build([var])
+                out = []
+                for k, g in enumerate(gradients):
+                    opt.learning_rate = lr[k]
+                    opt.apply_gradients([(keras.ops.convert_to_tensor(np.array(g), dtype=dtype), var)])
+                    out.append(np.array(var.value))
+            finally:
+                keras.config.set_floatx(before)
+            return out
+
+        run.__qualname__ = call_label("keras.optimizers." + name, options)
+        return run
+
+    return make
+
+
+def _target(rule, name, arguments, options=None, pinned=None, notes=()):
+    keras = _import_keras()
+    options = options or {}
+    label = call_label("keras.optimizers." + name, options)
+    return Target("keras", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
+                  getattr(keras.optimizers, name).__init__, (), notes)
+
+
+SGD = {"lr": "learning_rate", "momentum": "momentum", "weight_decay": "weight_decay"}
+RMSPROP = {"lr": "learning_rate", "alpha": "rho", "eps": "epsilon", "momentum": "momentum",
+           "weight_decay": "weight_decay"}
+ADAM = {"lr": "learning_rate", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon", "weight_decay": "weight_decay"}
+
+
+def targets() -> list[Target]:
+    return [
+        _target("sgd", "SGD", SGD, pinned={"dampening": 0.0}),
+        _target("sgd", "SGD", SGD, {"nesterov": True}, pinned={"dampening": 0.0}),
+        _target("rmsprop", "RMSprop", RMSPROP, pinned={"initial_accumulator": 0.0}),
+        _target("rmsprop", "RMSprop", RMSPROP, {"centered": True}, pinned={"initial_accumulator": 0.0}),
+        _target("adam", "Adam", ADAM),
+        _target("adam", "Adam", ADAM, {"amsgrad": True}),
+        _target("adam", "AdamW", ADAM),
+    ]

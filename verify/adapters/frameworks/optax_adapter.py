@@ -1,0 +1,75 @@
+"""Optax: sgd, rmsprop, adam, adamw, amsgrad, run eagerly on JAX arrays (CPU).
+
+JAX's 64-bit mode is switched on when this adapter first runs, so that float64 runs are float64
+(float32 runs stay float32: their arrays are created as float32).  The learning rate is given
+as a schedule, ``lambda count: lrs[count]``, which optax evaluates at the update's 0-based count.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from verify.adapters.frameworks import Target, call_label, framework_kwargs
+
+
+def require():
+    import jax  # noqa: F401
+    import optax  # noqa: F401
+
+
+def _runner(name: str, arguments: dict, options: dict):
+    def make():
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        from jax import numpy as jnp
+        import optax
+
+        fn = getattr(optax, name)
+
+        def run(inputs, gradients, lr, **hyper):
+            dtype = np.asarray(inputs["p"]).dtype
+            lrs = jnp.asarray(np.asarray(lr, dtype=dtype))
+            tx = fn(learning_rate=lambda count: lrs[count], **framework_kwargs(arguments, hyper), **options)
+            p = jnp.asarray(np.array(inputs["p"]))
+            state = tx.init(p)
+            out = []
+            for g in gradients:
+                updates, state = tx.update(jnp.asarray(np.array(g)), state, p)
+                p = optax.apply_updates(p, updates)
+                out.append(np.asarray(p))
+            return out
+
+        run.__qualname__ = call_label("optax." + name, options)
+        return run
+
+    return make
+
+
+def _target(rule, name, arguments, options=None, pinned=None, notes=()):
+    import optax
+
+    options = options or {}
+    label = call_label("optax." + name, options)
+    return Target("optax", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
+                  getattr(optax, name), (), notes)
+
+
+SGD = {"lr": "learning_rate", "momentum": "momentum"}
+RMSPROP = {"lr": "learning_rate", "alpha": "decay", "eps": "eps", "momentum": "momentum",
+           "initial_accumulator": "initial_scale"}
+ADAM = {"lr": "learning_rate", "beta1": "b1", "beta2": "b2", "eps": "eps"}
+NO_DECAY = {"weight_decay": 0.0}
+EPS_ROOT = ("eps_root (ε added inside √ as well) is left at its default 0",)
+
+
+def targets() -> list[Target]:
+    return [
+        _target("sgd", "sgd", SGD, pinned={"dampening": 0.0, **NO_DECAY}),
+        _target("sgd", "sgd", SGD, {"nesterov": True}, pinned={"dampening": 0.0, **NO_DECAY}),
+        _target("rmsprop", "rmsprop", RMSPROP, pinned=NO_DECAY),
+        _target("rmsprop", "rmsprop", RMSPROP, {"centered": True}, pinned=NO_DECAY),
+        _target("rmsprop", "rmsprop", RMSPROP, {"eps_in_sqrt": False}, pinned=NO_DECAY),
+        _target("adam", "adam", ADAM, pinned=NO_DECAY, notes=EPS_ROOT),
+        _target("adam", "adamw", {**ADAM, "weight_decay": "weight_decay"}, notes=EPS_ROOT),
+        _target("adam", "amsgrad", ADAM, pinned=NO_DECAY, notes=EPS_ROOT),
+    ]

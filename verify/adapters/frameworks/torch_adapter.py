@@ -1,0 +1,67 @@
+"""torch.optim: SGD, RMSprop, Adam, AdamW, driven on float32 and float64 CPU tensors.
+
+Each run builds a fresh optimizer over one tensor, sets ``param_groups[...]["lr"]`` before every
+step (how torch's own schedulers change the learning rate), assigns the gradient and steps.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from verify.adapters.frameworks import Target, call_label, framework_kwargs
+
+
+def require():
+    import torch  # noqa: F401
+
+
+def _runner(name: str, arguments: dict, options: dict):
+    def make():
+        import torch
+
+        cls = getattr(torch.optim, name)
+
+        def run(inputs, gradients, lr, **hyper):
+            tdtype = getattr(torch, str(np.asarray(inputs["p"]).dtype))
+            p = torch.tensor(np.array(inputs["p"]), dtype=tdtype)
+            opt = cls([p], **framework_kwargs(arguments, {"lr": lr[0], **hyper}), **options)
+            out = []
+            for k, g in enumerate(gradients):
+                for group in opt.param_groups:
+                    group["lr"] = lr[k]
+                p.grad = torch.tensor(np.array(g), dtype=tdtype)
+                opt.step()
+                out.append(p.detach().numpy().copy())
+            return out
+
+        run.__qualname__ = call_label("torch.optim." + name, options)
+        return run
+
+    return make
+
+
+def _target(rule, name, arguments, options=None, pinned=None, positive=(), notes=()):
+    import torch
+
+    options = options or {}
+    label = call_label("torch.optim." + name, options)
+    return Target("torch", label, rule, arguments, pinned or {}, _runner(name, arguments, options),
+                  getattr(torch.optim, name).__init__, positive, notes)
+
+
+SGD = {"lr": "lr", "momentum": "momentum", "dampening": "dampening", "weight_decay": "weight_decay"}
+RMSPROP = {"lr": "lr", "alpha": "alpha", "eps": "eps", "momentum": "momentum", "weight_decay": "weight_decay"}
+ADAM = {"lr": "lr", "beta1": "betas[0]", "beta2": "betas[1]", "eps": "eps", "weight_decay": "weight_decay"}
+
+
+def targets() -> list[Target]:
+    return [
+        _target("sgd", "SGD", SGD),
+        _target("sgd", "SGD", SGD, {"nesterov": True}, pinned={"dampening": 0.0}, positive=("momentum",),
+                notes=("nesterov=True requires momentum > 0 and dampening = 0",)),
+        _target("rmsprop", "RMSprop", RMSPROP, pinned={"initial_accumulator": 0.0}),
+        _target("rmsprop", "RMSprop", RMSPROP, {"centered": True}, pinned={"initial_accumulator": 0.0}),
+        _target("adam", "Adam", ADAM),
+        _target("adam", "Adam", ADAM, {"amsgrad": True}),
+        _target("adam", "AdamW", ADAM),
+        _target("adam", "AdamW", ADAM, {"amsgrad": True}),
+    ]

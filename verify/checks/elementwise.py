@@ -1,0 +1,622 @@
+"""Checks of an implementation against a rule's reference, driven by Hypothesis.
+
+* ``check_steps``: per-step.  Each step the reference is fed the implementation's own state,
+  so errors cannot accumulate and the tolerance is the few-ulp bound of one step.
+* ``check_trajectory``: for implementations whose state is hidden.  Only the observable output
+  (the parameter p, or an estimator's average) is compared; the reference carries the exact
+  state and a bound on how far the hidden state may have drifted from it by rounding.
+
+A failure is shrunk by Hypothesis to a minimal example (fewest steps, smallest arrays, simplest
+values) and reported with the error in ulps and a copy-paste reproduction.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, reject, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
+from hypothesis import strategies as st
+
+from verify.core import options
+
+from verify.strategies import arrays as strategies
+from verify.core.deadline import Caller, DeadlineExceeded, Heartbeat
+from verify.core.dtypes import overflow_threshold
+from verify.reference.elementwise import CompiledRule, compile_rule
+from verify.reference.tolerance import REASSOCIATION_FACTOR, bound_program, ulps
+
+DEFAULT_DTYPES = ("float32", "float64")
+START_OFFSETS = (0, 0, 0, 9, 999)  # most examples start from zero state at t = 1
+
+
+@dataclass
+class Counterexample:
+    t: int
+    dtype: str
+    arrays: dict  # the step's inputs, as lists of Python floats (exact for the dtype)
+    hyperparameters: dict
+    output: str
+    index: int
+    expected: float
+    got: float
+    error_ulps: float
+    allowed_ulps: float
+    problem: str = ""  # set when the implementation crashed or returned the wrong kind of value
+    history: dict = field(default_factory=dict)  # trajectory checks: start, gradients, per-step hyperparameters
+
+
+@dataclass
+class CheckReport:
+    rule: str
+    conventions: dict
+    implementation: str
+    mode: str
+    dtypes: tuple
+    examples: int = 0
+    worst_ulps: float = 0.0
+    worst_ratio: float = 0.0  # error / allowed error; ≤ 1 passes
+    seconds: float = 0.0
+    counterexample: Counterexample | None = None
+    repro: str = ""
+    discarded: int = 0  # drawn examples whose reference was undefined (NaN) at their first step
+    invalid: str = ""  # why the check decided nothing (no example ran, most were discarded): not a pass
+    call: tuple = ("", "")  # (import line, expression) that gives the implementation, for the reproduction
+    compared: int = 0  # values compared
+    unbounded: int = 0  # of which the rounding analysis could not bound (anything passes there)
+
+    @property
+    def passed(self) -> bool:
+        return self.counterexample is None and not self.invalid
+
+    def message(self) -> str:
+        head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} ({self.mode} check, "
+                f"{self.examples} examples" + (f", {self.discarded} discarded" if self.discarded else "") + ")")
+        if self.passed:
+            loose = f"; {self.unbounded} of {self.compared} values had no finite bound" if self.unbounded else ""
+            return (f"{head}: passed, worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
+                    f"{loose}")
+        if self.invalid:
+            return f"{head}: FAILED\n  {self.invalid}"
+        return f"{head}: FAILED\n  minimal counterexample: {describe(self.counterexample)}\n  reproduce with:\n{self.repro}"
+
+    def as_dict(self) -> dict:
+        c = self.counterexample
+        return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
+                    mode=self.mode, dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
+                    discarded=self.discarded, invalid=self.invalid, compared=self.compared,
+                    unbounded=self.unbounded,
+                    worst_ulps=self.worst_ulps, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
+                    counterexample=None if c is None else c.__dict__, repro=self.repro)
+
+
+def describe(c: Counterexample) -> str:
+    if c.problem:
+        return f"at t={c.t} ({c.dtype}): {c.problem}"
+    where = f"{c.output}[{c.index}] at t={c.t} ({c.dtype})"
+    if np.isnan(c.expected):
+        return f"{where}: the reference is undefined (NaN) there, but the implementation gave {c.got!r}"
+    return (f"{where}: expected {c.expected!r}, got {c.got!r}, "
+            f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+class _Malformed(Mismatch):
+    """The implementation returned the wrong kind of value (the checker's complaint, not a crash)."""
+
+
+class _Abort(BaseException):
+    """Stops Hypothesis at once, without shrinking: the implementation hung (shrinking would hang too)."""
+
+
+def _to_numpy(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
+def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, caller=None) -> dict:
+    """Call ``step_fn(**arrays, t=t, **hyper)``; accept a mapping, a tuple in ``outputs`` order,
+    one array (single output) or None (updated in place).  ``caller`` (a deadline.Caller) runs
+    the call with a time limit."""
+    args = {k: xp.asarray(v.copy()) for k, v in arrays.items()}
+
+    def call():
+        with np.errstate(all="ignore"):  # NaN/inf in a result is judged against the reference, not warned about
+            return step_fn(**args, t=t, **hyper)
+
+    result = call() if caller is None else caller(call)
+    if result is None:
+        result = {o: args[o] for o in outputs if o in args}
+    elif isinstance(result, Mapping):
+        result = dict(result)
+    elif isinstance(result, (tuple, list)):
+        if len(result) != len(outputs):
+            raise _Malformed(f"returned {len(result)} values, expected {len(outputs)}: {outputs}")
+        result = dict(zip(outputs, result))
+    elif len(outputs) == 1:
+        result = {outputs[0]: result}
+    else:
+        raise _Malformed(f"returned one value, expected a mapping or tuple of {outputs}")
+    missing = [o for o in outputs if o not in result]
+    if missing:
+        raise _Malformed(f"did not return {missing}")
+    return {o: _to_numpy(result[o]) for o in outputs}
+
+
+class Tracker:
+    """Worst error seen, examples run and discarded, and the last failing example (after
+    shrinking: the minimal one)."""
+
+    def __init__(self):
+        self.examples = 0
+        self.discarded = 0
+        self.compared = 0  # values compared
+        self.unbounded = 0  # of which had no finite bound (the analysis allows anything there)
+        self.worst_ulps = 0.0
+        self.worst_ratio = 0.0
+        self.failure: Counterexample | None = None
+
+    def discard(self) -> None:
+        """The drawn example's reference is undefined: not counted as run; Hypothesis draws another."""
+        self.examples -= 1
+        self.discarded += 1
+        reject()
+
+    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
+        """``rounded``: the formula evaluated in float64 along the rule's tree (the bound program's
+        values), which stands in where the exact reference is undefined only by less than rounding."""
+        with np.errstate(all="ignore"):  # inf/NaN in the implementation's output are findings, not warnings
+            self._compare(name, got, expected, allowed, scale, t=t, dtype=dtype, arrays=arrays, hyper=hyper,
+                          history=history, rounded=rounded)
+
+    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
+        if got.shape != expected.shape or got.dtype != np.dtype(dtype):
+            self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
+                                      float("inf"), 0.0, problem=(
+                                          f"{name} came back with shape {got.shape} and dtype {got.dtype}, "
+                                          f"expected {expected.shape} and {dtype}"), history=dict(history or {})))
+        got = got.astype(np.float64)
+        err, ok, allowed = _verdict(got, expected, allowed, dtype, rounded)
+        self.compared += err.size
+        self.unbounded += int(np.count_nonzero(np.isinf(allowed) & ~np.isinf(expected)))
+        err_ulps = ulps(err, scale, dtype)
+        allowed_ulps = ulps(allowed, scale, dtype)
+        ratio = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
+        if ok.all():
+            if err_ulps.size:
+                self.worst_ulps = max(self.worst_ulps, float(np.max(err_ulps)))
+                self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
+            return
+        i = int(np.argmax(np.where(ok, -1.0, np.where(np.isnan(ratio), np.inf, ratio))))
+        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, i, float(expected.flat[i]),
+                                  float(got.flat[i]), float(err_ulps.flat[i]), float(allowed_ulps.flat[i]),
+                                  history=dict(history or {})))
+
+    def crashed(self, exc, *, t, dtype, arrays, hyper, history=None):
+        if isinstance(exc, (_Malformed, DeadlineExceeded)):
+            problem = f"the implementation {exc}"
+        else:
+            problem = f"the implementation raised {type(exc).__name__}: {exc}"
+        failure = Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
+                                 float("inf"), 0.0, problem=problem, history=dict(history or {}))
+        if isinstance(exc, DeadlineExceeded):
+            self.failure = failure
+            raise _Abort(problem)
+        self._fail(failure)
+
+    def _fail(self, counterexample):
+        self.failure = counterexample
+        raise Mismatch(counterexample.problem or "mismatch")
+
+
+def _verdict(got, expected, allowed, dtype, rounded=None):
+    """Per element: the error, whether it passes, and the allowance (∞ where no bound could be set).
+
+    Where the reference is finite: |got - expected| ≤ allowed, and a NaN passes only where the bound
+    is unbounded (the rounding analysis cannot exclude it: a √ or a division whose operand's error
+    interval reaches 0, as in centered RMSProp when v ≈ ḡ²).  A finite reference whose bound reaches
+    the dtype's overflow threshold may round to ±inf of its sign: that passes with error 0.  Where the
+    reference is NaN or ±inf, only the same NaN or the same ±inf passes, whatever the bound —
+    except where the exact reference is NaN (a √ of a negative) by less than rounding: if the formula
+    evaluated in float64 (``rounded``) is finite with a finite bound (v - ḡ² with ḡ² underflowing),
+    a value within the bound of ``rounded`` passes; if the bound is unbounded there (v - ḡ² = -α
+    with α below the dtype's resolution: the computed operand may be anywhere in [0, u·v]), any
+    value passes, as it does for a finite reference under an unbounded allowance.
+    """
+    # A NaN bound for a finite reference (0·∞ in degenerate arithmetic) means no bound could be set:
+    # as ∞, allow any number.  For a NaN reference it means undefined: only NaN matches.
+    unbounded_nan = np.isnan(expected) & (allowed == np.inf)
+    allowed = np.where(np.isnan(allowed), np.inf, allowed)
+    finite = np.isfinite(expected)
+    err = np.abs(got - expected)
+    err = np.where(np.isnan(err), np.inf, err)
+    may_overflow = (finite & np.isinf(got) & (np.sign(got) == np.sign(expected))
+                    & (np.abs(expected) + allowed >= overflow_threshold(dtype)))
+    same_special = (np.isnan(expected) & np.isnan(got)) | (np.isinf(expected) & (got == expected))
+    special_err = np.where(same_special, 0.0, np.inf)
+    if rounded is not None:
+        rounded = np.broadcast_to(np.asarray(rounded, dtype=np.float64), got.shape)
+        off = np.abs(got - rounded)
+        near = np.isnan(expected) & np.isfinite(rounded) & np.isfinite(allowed) & (off <= allowed)
+        same_special = same_special | near
+        special_err = np.where(near, off, special_err)
+    same_special = same_special | unbounded_nan
+    special_err = np.where(unbounded_nan, 0.0, special_err)
+    err = np.where(finite, np.where(may_overflow, 0.0, err), special_err)
+    ok = np.where(finite, (err <= allowed) & (~np.isnan(got) | np.isinf(allowed)), same_special)
+    return err, ok, allowed
+
+
+def _lists(arrays: dict) -> dict:
+    return {k: [float(x) for x in np.asarray(v).ravel()] for k, v in arrays.items()}
+
+
+def flushes_subnormals(xp) -> bool:
+    """GPU kernels flush subnormal results to zero; NumPy on the CPU keeps them."""
+    return xp.__name__.split(".")[0] == "cupy"
+
+
+@dataclass
+class Problem:
+    """One drawn example: what the implementation is given and what the reference needs."""
+
+    dtype: str
+    hyper: dict  # as the implementation gets them: floats, or per-step lists for scheduled ones
+    per_step: list  # the scalar hyperparameters at each step (dicts)
+    offset: int  # steps taken before the first one drawn (per-step checks; 0 for trajectories)
+    start: dict  # p and the state before the first drawn step
+    grads: list
+    initial: dict  # hyperparameters that only set a state's value before step 1 (a trajectory passes them)
+
+
+def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
+                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=()) -> Problem:
+    rule = compiled.rule
+    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    size = data.draw(st.integers(1, max_size), label="size")
+    n_steps = data.draw(st.integers(1, max_steps), label="steps")
+    initial = dict(rule.initial) if any(s in compiled.arrays for s, _ in rule.initial) else {}
+    hyper = {}
+    for name in compiled.hyperparameters + tuple(initial.values()):
+        h = rule.hyperparameter(name)
+        values = strategies.hyperparameter(h, dtype, ordinary)
+        if name in positive:  # an implementation that rejects 0 here (e.g. Nesterov without momentum)
+            values = values.filter(lambda x: x > 0)
+        hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(values, label=name)
+    per_step = [dict(hyper) for _ in range(n_steps)]
+    for name in schedules:
+        if name in compiled.hyperparameters and name not in fixed_hyper:
+            values = data.draw(strategies.schedule(rule.hyperparameter(name), hyper[name], n_steps, dtype),
+                               label=f"{name} schedule")
+            hyper[name] = values
+            for k, value in enumerate(values):
+                per_step[k][name] = value
+    initial_values = {name: hyper.pop(name) for name in initial.values()}  # the step never sees these
+    for step in per_step:
+        for name in initial_values:
+            step.pop(name)
+    offset = data.draw(st.sampled_from(offsets), label="steps before")
+    start = {}
+    for name in compiled.arrays:
+        if name == "g":
+            continue
+        if name in rule.state and offset == 0:
+            start[name] = np.full(size, initial_values.get(initial.get(name), 0.0), dtype=dtype)
+        else:
+            nonneg = name in rule.nonnegative_state
+            start[name] = data.draw(strategies.array(np, dtype, size, nonneg, subnormals, ordinary), label=name)
+    grads = data.draw(strategies.gradient_stream(np, dtype, size, n_steps, subnormals, ordinary), label="gradients")
+    return Problem(dtype, hyper, per_step, offset, start, grads, initial_values)
+
+
+def hypothesis_settings(examples: int, phases=(Phase.generate, Phase.shrink)):
+    return settings(max_examples=examples, deadline=None, database=None, print_blob=False,
+                    suppress_health_check=list(HealthCheck), phases=phases,
+                    report_multiple_bugs=False)
+
+
+def _describe(step_fn) -> str:
+    return getattr(step_fn, "__qualname__", None) or type(step_fn).__name__
+
+
+def how_to_call(fn) -> tuple[str, str]:
+    """(import line, expression) that gives ``fn`` in a fresh interpreter, for the reproduction.
+
+    An object may say it itself (``__optverify_call__``, as our kernel adapters do); a
+    module-level function is imported; anything else (a closure, a function of ``__main__``)
+    cannot be imported, and the import line says to define it."""
+    given_ = getattr(fn, "__optverify_call__", None)
+    if given_:
+        return given_
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if module and module != "__main__" and _reachable(fn, module, qualname):
+        return f"from {module} import {qualname.split('.')[0]}", qualname
+    name = qualname or type(fn).__name__
+    return f"# {name} cannot be imported: define it here, then uncomment the call below", name
+
+
+def _reachable(fn, module: str, qualname) -> bool:
+    """Whether ``module.qualname`` names ``fn`` itself (not a closure, not a renamed copy)."""
+    obj = sys.modules.get(module)
+    for part in (qualname or "<none>").split("."):
+        if not part.isidentifier():
+            return False
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+@dataclass
+class _Options:
+    dtypes: tuple
+    examples: int
+    seed: int
+    steps: int
+    max_size: int
+    fixed: dict
+    schedules: tuple
+    deadline: float | None
+    progress: bool
+
+
+def _validated(rule, xp, *, dtypes, examples, seed, steps, max_size, hyperparameters, schedules, deadline,
+               progress) -> _Options:
+    """Every option checked before anything runs: a ValueError naming the option."""
+    names = options.dtype_names(dtypes)
+    if flushes_subnormals(xp) and "bfloat16" in names:
+        raise ValueError("dtypes: bfloat16 is not a CuPy dtype; check it with xp=numpy")
+    return _Options(names, options.positive_int("examples", examples), options.seed(seed),
+                    options.positive_int("steps", steps), options.positive_int("max_size", max_size),
+                    options.fixed_hyperparameters(rule, hyperparameters), options.schedules(rule, schedules),
+                    options.deadline(deadline), sys.stderr.isatty() if progress is None else bool(progress))
+
+
+def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=4,
+                max_size=6, hyperparameters=None, xp=np, name=None, schedules=(),
+                deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
+    """Per-step check of ``step_fn(**arrays, t=t, **hyperparameters)`` against ``rule``.
+
+    ``schedules``: hyperparameters (e.g. ``("lr",)``) drawn afresh, as a schedule, for each step.
+    ``deadline``: seconds one call may take (None: no limit).  ``progress``: plain progress lines
+    on stderr for a long check (default: when stderr is a terminal).
+    """
+    compiled = compile_rule(rule, conventions)
+    o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
+                   hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
+    program = bound_program(compiled)
+    subnormals = not flushes_subnormals(xp)
+    tracker = Tracker()
+    outputs = compiled.outputs
+    label = name or _describe(step_fn)
+    heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
+    caller = Caller(o.deadline, heartbeat)
+
+    def one_step(before, t, hyper, dtype, tracker):
+        """Call the implementation once and compare every output; return its outputs and the reference's."""
+        try:
+            got = call_step(step_fn, xp, before, t, hyper, outputs, caller)
+        except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
+            tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
+        expected = compiled.reference(before, t, hyper, dtype)
+        values, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
+        for name_, value, bound, scale in zip(outputs, values, bounds, scales):
+            allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
+            tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
+                            arrays=before, hyper=hyper, rounded=value)
+        return got, expected
+
+    @hypothesis_seed(o.seed)
+    @hypothesis_settings(o.examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        heartbeat.beat(tracker.examples)
+        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
+                                schedules=o.schedules)
+        dtype, state = problem.dtype, problem.start
+        for k, g in enumerate(problem.grads):
+            t, hyper = problem.offset + k + 1, problem.per_step[k]
+            before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
+            got, expected = one_step(before, t, hyper, dtype, tracker)
+            if k == 0 and any(np.isnan(expected[n]).any() for n in outputs):
+                tracker.discard()  # undefined from the start (e.g. √ of a negative drawn variance)
+            if not all(np.isfinite(expected[n]).all() and np.isfinite(got[n]).all() for n in outputs):
+                break  # undefined, or overflowed (correctly): no finite state to go on from
+            state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
+                    {n: state[n] for n in state if n not in got}
+
+    def smallest(failure: Counterexample) -> Counterexample:
+        """The same step on one element, where that still fails (rules are elementwise)."""
+        size = len(next(iter(failure.arrays.values()), []))
+        if size <= 1:
+            return failure
+        def alone(i):
+            return {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
+
+        indices = range(size) if failure.problem else [failure.index]
+        return _fails_again(lambda tracker, i=i: one_step(alone(i), failure.t, failure.hyperparameters,
+                                                          failure.dtype, tracker) for i in indices) or failure
+
+    report = _finish(run, tracker, compiled, label, "per-step", o, conventions, smallest, how_to_call(step_fn))
+    caller.close()
+    return report
+
+
+def observed_output(rule) -> str:
+    """What a trajectory check sees: ``p`` for an optimizer, the first non-state output otherwise."""
+    return "p" if "p" in rule.inputs else next(o for o in rule.outputs if o not in rule.state)
+
+
+def run_implementation(run_fn, problem: Problem, rule, xp=np, caller=None) -> list:
+    """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step."""
+    inputs = {n: xp.asarray(problem.start[n].copy()) for n in rule.inputs if n != "g"}
+    gradients = [xp.asarray(g) for g in problem.grads]
+    call = run_fn if caller is None else functools.partial(caller, run_fn)
+    seen = call(inputs, gradients, **problem.hyper, **problem.initial)
+    seen = [_to_numpy(x) for x in seen]
+    if len(seen) != len(problem.grads):
+        raise _Malformed(f"returned {len(seen)} results for {len(problem.grads)} steps")
+    return seen
+
+
+def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, tracker, *, subnormals=True,
+                      host_dtype=None) -> None:
+    """Compare an observed trajectory with the reference, step by step; raise on the first mismatch.
+
+    The reference carries the exact hidden state and a bound on how far the implementation's hidden
+    state may have drifted from it by rounding; it reads the implementation's own observed output
+    (the parameter), so that errors in it do not accumulate.
+    """
+    r = compiled.rule
+    program = bound_program(compiled)
+    observed = observed_output(r)
+    size = len(problem.grads[0])
+    state_names = [n for n in compiled.arrays if n in r.state]
+    initial = dict(r.initial)  # state starts at 0, or at its initial-value hyperparameter
+    state = {n: np.full(size, float(problem.initial.get(initial.get(n), 0.0))) for n in state_names}
+    state_bounds = {n: np.zeros(size) for n in state_names}
+    current = {n: problem.start[n] for n in r.inputs if n != "g"}
+    trajectory = _trajectory_record(problem, r)
+    for k, g in enumerate(problem.grads):
+        t, hyper = k + 1, problem.per_step[k]
+        env = {**current, "g": g, **state}
+        expected = compiled.reference(env, t, hyper, problem.dtype)
+        values, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
+                                                  host_dtype)
+        bounds = dict(zip(compiled.outputs, bounds))
+        rounded = values[compiled.outputs.index(observed)]
+        allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
+        scale = scales[compiled.outputs.index(observed)]
+        tracker.compare(observed, seen[k], expected[observed], allowed, scale, t=t, dtype=problem.dtype,
+                        arrays={**current, "g": g}, hyper=hyper, history=trajectory, rounded=rounded)
+        state = {n: expected[n] for n in state_names}
+        state_bounds = {n: np.broadcast_to(bounds[n], (size,)) for n in state_names}
+        if observed in current:
+            current[observed] = seen[k]  # the reference follows the observed parameter
+
+
+def _trajectory_record(problem: Problem, rule) -> dict:
+    """Everything needed to replay a trajectory (the reproduction uses it)."""
+    return dict(start={k: [float(x) for x in problem.start[k]] for k in rule.inputs if k != "g"},
+                initial=dict(problem.initial), gradients=[[float(x) for x in g] for g in problem.grads],
+                hyperparameters=[dict(h) for h in problem.per_step],
+                arguments={k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in problem.hyper.items()})
+
+
+def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
+                     max_size=6, hyperparameters=None, xp=np, name=None, schedules=(), ordinary=False,
+                     host_dtype=None, positive=(), deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
+    """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
+
+    ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
+    an estimator); the implementation starts from the rule's initial state at t = 1 and keeps its
+    state hidden.  Hyperparameters named in ``schedules`` come as one value per step (a list).
+    ``ordinary=True`` draws ordinary values only (see strategies.ORDINARY); ``host_dtype`` charges
+    hyperparameter-only arithmetic at that precision instead of float64; hyperparameters named in
+    ``positive`` are never drawn as 0.  ``deadline`` and ``progress`` as for check_steps.
+    """
+    compiled = compile_rule(rule, conventions)
+    o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
+                   hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
+    subnormals = not flushes_subnormals(xp)
+    tracker = Tracker()
+    label = name or _describe(run_fn)
+    heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
+    caller = Caller(o.deadline, heartbeat)
+
+    def replay(problem, tracker):
+        try:
+            seen = run_implementation(run_fn, problem, compiled.rule, xp, caller)
+        except Exception as exc:
+            tracker.crashed(exc, t=1, dtype=problem.dtype, arrays={}, hyper=problem.per_step[0],
+                            history=_trajectory_record(problem, compiled.rule))
+        follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
+
+    @hypothesis_seed(o.seed)
+    @hypothesis_settings(o.examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        heartbeat.beat(tracker.examples)
+        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
+                                o.schedules, offsets=(0,), positive=positive)
+        replay(problem, tracker)
+
+    def smallest(failure: Counterexample) -> Counterexample:
+        """The run cut at the failing step, on one element, where that still fails."""
+        h = failure.history
+        if not h or failure.problem:
+            return failure
+        index = failure.index if len(h["gradients"][0]) > 1 else None
+        return _fails_again([lambda tracker: replay(_cut(h, failure, index), tracker)]) or failure
+
+    report = _finish(run, tracker, compiled, label, "trajectory", o, conventions, smallest, how_to_call(run_fn))
+    caller.close()
+    return report
+
+
+def _fails_again(attempts) -> Counterexample | None:
+    """The counterexample of the first attempt (a function of a fresh Tracker) that fails again."""
+    for attempt in attempts:
+        retry = Tracker()
+        try:
+            attempt(retry)
+        except (Mismatch, _Abort):
+            if retry.failure is not None:
+                return retry.failure
+    return None
+
+
+def _cut(history: dict, failure: Counterexample, index) -> Problem:
+    """The recorded run up to the failing step, on element ``index`` alone (all of them: None)."""
+    steps = failure.t
+    pick = (lambda v: v) if index is None else (lambda v: v[index:index + 1])
+    as_array = lambda v: np.asarray(pick(v), dtype=failure.dtype)  # noqa: E731
+    arguments = {k: (v[:steps] if isinstance(v, list) else v) for k, v in history["arguments"].items()}
+    return Problem(failure.dtype, arguments, [dict(h) for h in history["hyperparameters"][:steps]], 0,
+                   {k: as_array(v) for k, v in history["start"].items()},
+                   [as_array(g) for g in history["gradients"][:steps]], dict(history["initial"]))
+
+
+def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
+    start = time.perf_counter()
+    aborted = False
+    try:
+        run()
+    except Mismatch:
+        pass
+    except _Abort:  # the implementation hung: calling it again to minimise would hang again
+        aborted = True
+    except Unsatisfiable:  # every drawn example was discarded: _invalid says so
+        pass
+    failure = tracker.failure
+    if failure is not None and not aborted:
+        failure = smallest(failure)
+    report = CheckReport(compiled.rule.name, compiled.rule.conventions(**(conventions or {})), implementation, mode,
+                         o.dtypes, tracker.examples, tracker.worst_ulps, tracker.worst_ratio,
+                         time.perf_counter() - start, failure, discarded=tracker.discarded, call=call,
+                         compared=tracker.compared, unbounded=tracker.unbounded)
+    if failure is None:
+        report.invalid = _invalid(tracker)
+    else:
+        from verify.report import reproduction
+
+        report.repro = reproduction(report)
+    return report
+
+
+def _invalid(tracker) -> str:
+    """Why a check without a counterexample still decided nothing, or "" when it did."""
+    if tracker.examples == 0:
+        return (f"no example ran: all {tracker.discarded} drawn examples were discarded because the reference is "
+                f"undefined (NaN) for them" if tracker.discarded else "no example ran")
+    if tracker.discarded > tracker.examples:
+        return (f"most drawn examples were discarded ({tracker.discarded} against {tracker.examples} run): the "
+                f"reference is undefined (NaN) at their first step, so the check decided too little to pass")
+    return ""

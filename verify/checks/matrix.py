@@ -1,0 +1,553 @@
+"""Checks of matrix rules (Newton, linear CG) against exact references, with normwise tolerances.
+
+The model (issue 8): a matrix rule gets an objective oracle (``verify.strategies.objectives``) instead of a drawn
+gradient stream.  The reference is exact: the objective's data are floats of the checked dtype, so
+Fractions hold them exactly, and the reference solves, dots and line searches in rational arithmetic
+(mpmath only for the condition number, a √ of eigenvalues of MᵀM, at 50 digits).
+
+**Newton** (``check_newton``): the reference reads H and g as the implementation does — hvp(x, e_j)
+and grad(x), each rounded once by the oracle — and computes x* = x - (H + λI)⁻¹g exactly.  Tolerance,
+normwise in ‖·‖₂ (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.):
+
+* the solve is backward stable: (M + ΔM)ŝ = g with ‖ΔM‖₂ ≤ ε‖M‖₂, where for Cholesky
+  (Thm 10.3, 10.4: |ΔM| ≤ γ_{3n+1}|R̂ᵀ||R̂|, and ‖|R̂ᵀ||R̂|‖₂ ≤ n‖R̂‖₂² ≤ n‖M‖₂/(1 - nγ_{n+1}))
+  ε = nγ_{3n+1}/(1 - nγ_{n+1}); for LU with partial pivoting (Thm 9.4: |ΔM| ≤ γ_{3n}|L̂||Û|; Lemma 9.6
+  with growth factor ρ_n ≤ 2^{n-1}, Thm 9.7; ‖·‖₂ ≤ √n‖·‖_∞ both ways) ε = nγ_{3n}(1 + 2(n² - n)2^{n-1});
+* plus u for the rounding of H + λI on the diagonal and 2√n·u for an implementation that reads H
+  through other hvp calls (each correctly rounded: |ΔH| ≤ 2u|H|);
+* then (Thm 7.2 with Δg = 0) ‖ŝ - s‖ ≤ εκ/(1 - εκ)·‖s‖, κ = κ₂(M) computed by the reference, and the
+  final x - ŝ adds u‖x*‖.  Examples with εκ ≥ 1/2 (the bound says nothing: near-singular, singular)
+  and, for the symmetric solve, with M not positive definite or 20n^{3/2}uκ ≥ 1 (Cholesky may break
+  down, Thm 10.7) are discarded and counted, as elementwise checks do with undefined references.
+
+**CG** (``check_cg``): per iteration, the reference is fed the implementation's own state (x_t, g_t,
+d_t and the previous g, d, from its history), so errors cannot accumulate, and recomputes the
+direction d_t, the next iterate x_{t+1} and (recursive convention) g_{t+1} exactly.  Tolerance,
+componentwise, by a first-order running error analysis of the iteration's few operations: an n-term
+dot product carries γ_n Σ|x_i y_i| (Higham §3.1), every other operation one rounding u of its result,
+hvp u|Ad| (the oracle rounds once), a quotient the relative errors of its operands; the gradient the
+oracle returns is within u(|Ax| + |b|) of the exact one.  The bound is doubled, as for elementwise
+rules (verify/reference/tolerance.py), for implementations that evaluate in another order.  An iteration whose
+dᵀAd or previous gᵀg is exactly 0 has no defined step: the example stops there (at t = 1 it is
+discarded).
+
+Entry points for the CLI: ``MATRIX_RULES``, ``kernel_for(name, conventions)`` and
+``check_matrix(rule_name, implementation, conventions, examples=, seed=)``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+from hypothesis import given, reject
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+
+from derivations.registry import MATRIX_RULES
+
+from verify.strategies import objectives as obj
+from verify.core import options as options_
+from verify.checks.elementwise import hypothesis_settings
+from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
+
+DTYPES = ("float32", "float64")
+
+
+# --- exact linear algebra (Fractions; n ≤ 6) --------------------------------------------------------
+def solve_exact(M, g):
+    """x with Mx = g exactly, or None when M is singular."""
+    n = len(g)
+    a = [list(row) + [gi] for row, gi in zip(M, g)]
+    for k in range(n):
+        p = next((i for i in range(k, n) if a[i][k] != 0), None)
+        if p is None:
+            return None
+        a[k], a[p] = a[p], a[k]
+        for i in range(k + 1, n):
+            f = a[i][k] / a[k][k]
+            if f:
+                a[i] = [x - f * y for x, y in zip(a[i], a[k])]
+    x = [Fraction(0)] * n
+    for i in reversed(range(n)):
+        x[i] = (a[i][n] - sum((a[i][j] * x[j] for j in range(i + 1, n)), Fraction(0))) / a[i][i]
+    return x
+
+
+def positive_definite(M) -> bool:
+    """Symmetric M ≻ 0 iff every pivot of elimination without pivoting is > 0 (exact LDLᵀ)."""
+    a = [list(r) for r in M]
+    n = len(a)
+    for k in range(n):
+        if a[k][k] <= 0:
+            return False
+        for i in range(k + 1, n):
+            f = a[i][k] / a[k][k]
+            a[i] = [x - f * y for x, y in zip(a[i], a[k])]
+    return True
+
+
+def condition_number(M) -> float:
+    """κ₂(M) = σ_max/σ_min at 50 digits (inf when singular), rounded up."""
+    with mpmath.workdps(50):
+        s = mpmath.svd_r(mpmath.matrix([[mpmath.mpf(v.numerator) / v.denominator for v in r] for r in M]),
+                         compute_uv=False)
+        lo, hi = min(s), max(s)
+        return math.inf if lo == 0 else float(hi / lo) * (1 + 1e-12)
+
+
+def norm2(v) -> float:
+    with mpmath.workdps(50):
+        return float(mpmath.sqrt(mpmath.fsum((mpmath.mpf(x.numerator) / x.denominator) ** 2 for x in v)))
+
+
+def gamma(k: int, u: float) -> float:
+    return k * u / (1 - k * u)
+
+
+def solve_backward_error(n: int, u: float, solve: str) -> float:
+    """ε with ‖ΔM‖₂ ≤ ε‖M‖₂ for the solve (see the module docstring for the theorems)."""
+    if solve == "symmetric":
+        return n * gamma(3 * n + 1, u) / (1 - n * gamma(n + 1, u))
+    return n * gamma(3 * n, u) * (1 + 2 * (n * n - n) * 2 ** (n - 1))
+
+
+# --- the report ----------------------------------------------------------------------------------
+@dataclass
+class MatrixReport:
+    rule: str
+    conventions: dict
+    implementation: str
+    dtypes: tuple
+    examples: int = 0
+    discarded: int = 0
+    worst_ratio: float = 0.0  # error / allowed; ≤ 1 passes
+    seconds: float = 0.0
+    counterexample: dict | None = None
+    invalid: str = ""
+    compared: int = 0
+    unbounded: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.counterexample is None and not self.invalid
+
+    def message(self) -> str:
+        head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} (matrix check, {self.examples} "
+                f"examples" + (f", {self.discarded} discarded" if self.discarded else "") + ")")
+        if self.passed:
+            return f"{head}: passed, worst error {self.worst_ratio:.3g} of allowed"
+        if self.invalid:
+            return f"{head}: FAILED\n  {self.invalid}"
+        c = self.counterexample
+        return f"{head}: FAILED\n  minimal counterexample: {c['problem']}\n  reproduce with:\n{c['repro']}"
+
+    def as_dict(self) -> dict:
+        return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
+                    mode="matrix", dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
+                    discarded=self.discarded, invalid=self.invalid, compared=self.compared,
+                    unbounded=self.unbounded, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
+                    counterexample=self.counterexample)
+
+
+class _Mismatch(AssertionError):
+    pass
+
+
+class _Tracker:
+    def __init__(self):
+        self.examples = self.discarded = self.compared = self.unbounded = 0
+        self.worst = 0.0
+        self.failure = None
+
+    def discard(self):
+        self.examples -= 1
+        self.discarded += 1
+        reject()
+
+    def compare(self, what: str, error: np.ndarray, allowed: np.ndarray, context: dict):
+        error, allowed = np.atleast_1d(error).astype(float), np.atleast_1d(allowed).astype(float)
+        self.compared += error.size
+        self.unbounded += int(np.count_nonzero(np.isinf(allowed)))
+        ok = error <= allowed
+        with np.errstate(all="ignore"):
+            ratio = np.where(allowed > 0, error / np.where(allowed > 0, allowed, 1), np.where(error > 0, np.inf, 0))
+        ratio = np.where(np.isnan(ratio), np.inf, ratio)
+        if ok.all():
+            finite = ratio[np.isfinite(allowed)]
+            self.worst = max(self.worst, float(finite.max()) if finite.size else 0.0)
+            return
+        i = int(np.argmax(np.where(ok, -1, ratio)))
+        self.fail(f"{what}: error {error[i]:.6g} > allowed {allowed[i]:.6g} (component {i})", context)
+
+    def fail(self, problem: str, context: dict):
+        self.failure = dict(problem=problem, **context)
+        raise _Mismatch(problem)
+
+
+def _repro(rule: str, context: dict) -> str:
+    return (f"    from verify.strategies.objectives import Objective  # objective: {context.get('objective')}\n"
+            f"    # start x = {context.get('x')}, hyperparameters {context.get('hyperparameters', {})}\n"
+            f"    # rebuild the objective from these floats and call the implementation with "
+            f"verify.strategies.objectives.oracle(...)")
+
+
+def _exact_or_none(a):
+    a = _to_numpy(a)
+    return obj.exact(a) if np.isfinite(a).all() else None
+
+
+def _to_numpy(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
+# --- Newton ---------------------------------------------------------------------------------------
+def newton_reference(objective, x, damping, solve: str):
+    """(x*, s, M, g) exactly, from what the oracle gives at x; None when M is singular."""
+    o = obj.oracle(objective)
+    n = x.shape[0]
+    H = [obj.exact(o["hvp"](x, np.eye(n, dtype=x.dtype)[j])) for j in range(n)]  # columns
+    H = obj.transpose(H)
+    if solve == "symmetric":  # Cholesky reads the lower triangle only
+        H = [[H[max(i, j)][min(i, j)] for j in range(n)] for i in range(n)]
+    g = obj.exact(o["grad"](x))
+    lam = Fraction(float(damping))
+    M = [[H[i][j] + (lam if i == j else 0) for j in range(n)] for i in range(n)]
+    s = solve_exact(M, g)
+    if s is None:
+        return None
+    xs = obj.exact(x)
+    return [a - b for a, b in zip(xs, s)], s, M, g
+
+
+def newton_bound(M, s, x_star, n: int, dtype: str, solve: str):
+    """Allowed ‖x̂ - x*‖₂, or None when the bound is meaningless (the example is discarded)."""
+    u = unit_roundoff(dtype)
+    kappa = condition_number(M)
+    if solve == "symmetric" and (not positive_definite(M) or 20 * n ** 1.5 * u * kappa >= 1):
+        return None
+    eps = solve_backward_error(n, u, solve) + u + 2 * math.sqrt(n) * u
+    if not eps * kappa < 0.5:
+        return None
+    return norm2(s) * eps * kappa / (1 - eps * kappa) * (1 + u) + u * norm2(x_star)
+
+
+NEWTON_KINDS = {"symmetric": ("quadratic", "logistic"), "general": ("quadratic", "field", "logistic")}
+
+
+def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, max_size=5, name=None,
+                 xp=np) -> MatrixReport:
+    """``step(x, *, value, grad, hvp, damping) -> x_new`` against x - (H + λI)⁻¹g."""
+    conv = {"solve": "symmetric", **(conventions or {})}
+    solve = conv["solve"]
+    tracker = _Tracker()
+
+    @hypothesis_seed(seed)
+    @hypothesis_settings(examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+        n = data.draw(st.integers(1, max_size), label="n")
+        objective = data.draw(obj.objectives(dtype, n, NEWTON_KINDS[solve], weights=(6, 2, 1)), label="objective")
+        x = data.draw(obj.point(n, dtype), label="x")
+        damping = data.draw(st.sampled_from((0.0, 0.0, 0.5, 2.0, 0.125)), label="damping")
+        ref = newton_reference(objective, x, damping, solve)
+        allowed = None if ref is None else newton_bound(ref[2], ref[1], ref[0], n, dtype, solve)
+        if allowed is None:
+            tracker.discard()
+        x_star = ref[0]
+        context = dict(objective=objective.describe(), x=x.tolist(), hyperparameters=dict(damping=damping),
+                       dtype=dtype)
+        try:
+            got = _to_numpy(step(xp.asarray(x), damping=damping, **obj.oracle(objective, xp)))
+        except Exception as exc:
+            tracker.fail(f"the implementation raised {type(exc).__name__}: {exc}", context)
+        if got.shape != x.shape or got.dtype != x.dtype:
+            tracker.fail(f"returned shape {got.shape}, dtype {got.dtype}; expected {x.shape}, {x.dtype}", context)
+        if not np.isfinite(got).all():
+            tracker.fail(f"returned {got.tolist()}, expected finite {[float(v) for v in x_star]}", context)
+        error = norm2([a - b for a, b in zip(obj.exact(got), x_star)])
+        tracker.compare(f"‖x̂ - x*‖₂ (x̂ = {got.tolist()}, x* ≈ {[float(v) for v in x_star]})", error, allowed,
+                        context)
+
+    return _finish(run, tracker, "newton", conv, name or _label(step), dtypes)
+
+
+# --- CG -------------------------------------------------------------------------------------------
+@dataclass
+class _Bounded:
+    """An exact value and a bound on the implementation's error in it (componentwise for vectors)."""
+    value: object
+    err: object = field(default=0.0)
+
+
+def _abs(v):
+    return np.abs(np.asarray([float(x) for x in v]))
+
+
+def _dot_bound(a, b, u, n, err_a=0.0, err_b=0.0):
+    """Exact aᵀb and the error of computing it from a, b with errors err_a, err_b: γ_n Σ|a_i b_i| + ..."""
+    value = sum((x * y for x, y in zip(a, b)), Fraction(0))
+    A, B = _abs(a), _abs(b)
+    err = gamma(n, u) * float(np.sum((A + err_a) * (B + err_b))) + float(np.sum(A * err_b + B * err_a + err_a * err_b))
+    return value, err
+
+
+def _quotient(top, e_top, bottom, e_bottom, u):
+    """top/bottom exactly, and its error bound (inf when the denominator's error reaches it)."""
+    q = top / bottom
+    if not e_bottom < abs(float(bottom)) / 2:
+        return q, math.inf
+    return q, (e_top + abs(float(q)) * e_bottom) / (abs(float(bottom)) - e_bottom) + u * abs(float(q)) * 1.01
+
+
+def cg_iteration(objective, conv, x, g, d, g_prev, d_prev, first: bool, u: float):
+    """From the implementation's own x_t, g_t (and g_(t-1), d_(t-1)): the exact direction d_t with its
+    bound; then, fed the implementation's d̂_t (``d``), exact x_(t+1), g_(t+1) (recursive) with bounds.
+    Returns None where the step is undefined (a zero denominator)."""
+    n = len(x)
+    if first:
+        beta, e_beta = Fraction(0), 0.0
+    else:
+        top, e_top = _dot_bound(g, g if conv["beta"] == "fletcher_reeves" else [a - b for a, b in zip(g, g_prev)],
+                                u, n)
+        if conv["beta"] == "polak_ribiere":  # charged at |g|(|g| + |g_prev|): either way of forming it
+            e_top = gamma(n + 2, u) * float(np.sum(_abs(g) * (_abs(g) + _abs(g_prev))))
+        bottom, e_bottom = _dot_bound(g_prev, g_prev, u, n)
+        if bottom == 0:
+            return None
+        beta, e_beta = _quotient(top, e_top, bottom, e_bottom, u)
+    dp = d_prev if not first else [Fraction(0)] * n
+    d_star = [-a + beta * b for a, b in zip(g, dp)]
+    P = abs(float(beta)) * _abs(dp)
+    e_d = e_beta * _abs(dp) + 2 * u * P + u * _abs(g)
+    # the step along the implementation's own direction d̂
+    Ad = obj.matvec(objective.A, d)
+    e_Ad = u * _abs(Ad)
+    bottom, e_bottom = _dot_bound(d, Ad, u, n, 0.0, e_Ad)
+    if bottom == 0:
+        return dict(d=(d_star, e_d))
+    if conv["alpha"] == "line_search":
+        top, e_top = _dot_bound(g, d, u, n)
+        top = -top
+    else:
+        top, e_top = _dot_bound(g, g, u, n)
+    alpha, e_alpha = _quotient(top, e_top, bottom, e_bottom, u)
+    a = abs(float(alpha))
+    x_next = [xi + alpha * di for xi, di in zip(x, d)]
+    e_x = e_alpha * _abs(d) + u * a * _abs(d) + u * (_abs(x) + a * _abs(d))
+    out = dict(d=(d_star, e_d), x=(x_next, e_x))
+    if conv["gradient"] == "recursive":
+        g_next = [gi + alpha * q for gi, q in zip(g, Ad)]
+        out["g"] = (g_next, e_alpha * _abs(Ad) + a * e_Ad + u * a * _abs(Ad) + u * (_abs(g) + a * _abs(Ad)))
+    return out
+
+
+def gradient_bound(objective, x, u):
+    """The exact gradient at x and what a correctly rounded oracle, or b - A·x formed from one, may be off by."""
+    g = objective.grad_exact(x)
+    return g, 2 * u * (_abs(obj.matvec(objective.A, x)) + _abs(objective.b))
+
+
+_NONE = object()  # no such value to compare (g after the last iteration)
+CG_DEFAULTS = dict(beta="fletcher_reeves", alpha="line_search", gradient="oracle", first_step="zero")
+
+
+def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, max_size=5, name=None,
+             xp=np, nonzero_rhs=False) -> MatrixReport:
+    """``run_fn(x0, *, value, grad, hvp, iterations) -> (x_k, [(x_t, g_t, d_t), ...])`` per iteration.
+
+    ``nonzero_rhs``: discard b = 0 (scipy's cg returns x = 0 at once there, without iterating)."""
+    conv = {**CG_DEFAULTS, **(conventions or {})}
+    tracker = _Tracker()
+
+    @hypothesis_seed(seed)
+    @hypothesis_settings(examples)
+    @given(st.data())
+    def run(data):
+        tracker.examples += 1
+        dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+        n = data.draw(st.integers(1, max_size), label="n")
+        objective = data.draw(obj.objectives(dtype, n, ("quadratic",), ("positive", "singular"), (8, 1)),
+                              label="objective")
+        x0 = data.draw(obj.point(n, dtype), label="x0")
+        k = data.draw(st.integers(1, n + 1), label="iterations")
+        u = unit_roundoff(dtype)
+        context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(iterations=k),
+                       dtype=dtype)
+        if not positive_definite(objective.A):  # CG's domain: A ≻ 0 (singular drawn: discarded)
+            tracker.discard()
+        if nonzero_rhs and not any(objective.b):
+            tracker.discard()
+        if not any(objective.grad_exact(obj.exact(x0))):  # x0 solves it: α_1 = 0/0, nothing to check
+            tracker.discard()
+        try:
+            x_k, seen = run_fn(xp.asarray(x0), iterations=k, **obj.oracle(objective, xp))
+        except Exception as exc:
+            tracker.fail(f"the implementation raised {type(exc).__name__}: {exc}", context)
+        seen = [tuple(_exact_or_none(v) for v in step) for step in seen]
+        if len(seen) != k:
+            tracker.fail(f"reported {len(seen)} iterations, expected {k}", context)
+        iterates = [s[0] for s in seen] + [_exact_or_none(x_k)]
+        g_prev = d_prev = None
+        for t, (x, g, d) in enumerate(seen):
+            where = dict(context, iteration=t + 1)
+            if x is None or g is None or d is None:
+                tracker.fail(f"x_{t + 1}, g_{t + 1} or d_{t + 1} is not finite", where)
+            out = cg_iteration(objective, conv, x, g, d, g_prev, d_prev, t == 0, u)
+            if out is None or "x" not in out:  # a zero denominator: no step defined from here on
+                if t == 0:
+                    tracker.discard()
+                break
+            if t == 0 or conv["gradient"] == "oracle":
+                g_exact, e_g = gradient_bound(objective, x, u)
+                tracker.compare(f"g_{t + 1}", _abs([a - b for a, b in zip(g, g_exact)]), e_g, where)
+            nexts = (("d", t + 1, d), ("x", t + 2, iterates[t + 1]), ("g", t + 2, seen[t + 1][1] if t + 1 < k else _NONE))
+            for key, index, got in nexts:
+                if key not in out or got is _NONE:
+                    continue
+                if got is None:
+                    tracker.fail(f"{key}_{index} is not finite", where)
+                ref, e = out[key]
+                tracker.compare(f"{key}_{index}", _abs([a - b for a, b in zip(got, ref)]),
+                                REASSOCIATION_FACTOR * np.asarray(e), where)
+            g_prev, d_prev = g, d
+
+    return _finish(run, tracker, "cg", conv, name or _label(run_fn), dtypes)
+
+
+# --- shared -----------------------------------------------------------------------------------------
+def _label(fn) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def _finish(run, tracker, rule, conv, label, dtypes) -> MatrixReport:
+    start = time.perf_counter()
+    try:
+        run()
+    except (_Mismatch, Unsatisfiable):
+        pass
+    report = MatrixReport(rule, conv, label, tuple(dtypes), tracker.examples, tracker.discarded, tracker.worst,
+                          time.perf_counter() - start, tracker.failure, compared=tracker.compared,
+                          unbounded=tracker.unbounded)
+    if tracker.failure is not None:
+        report.counterexample["repro"] = _repro(rule, tracker.failure)
+    elif tracker.examples == 0:
+        report.invalid = f"no example ran ({tracker.discarded} discarded: no meaningful bound or reference)"
+    elif tracker.discarded > tracker.examples:
+        report.invalid = (f"most drawn examples were discarded ({tracker.discarded} against {tracker.examples} "
+                          f"run): the check decided too little to pass")
+    return report
+
+
+# --- kernels, peers and the entry points ---------------------------------------------------------------
+class _NewtonKernel:
+    """kernels.optimizers.newton.newton_step under one solve convention."""
+
+    def __init__(self, solve: str):
+        self.solve = solve
+        self.__qualname__ = f"kernels.optimizers.newton.newton_step(solve={solve!r})"
+
+    def __call__(self, x, *, damping, grad, hvp, value=None):
+        from kernels.optimizers.newton import newton_step
+
+        return newton_step(x, grad=grad, hvp=hvp, damping=damping, solve=self.solve)
+
+
+class _CGKernel:
+    """kernels.optimizers.cg.cg under one choice of conventions, with its history."""
+
+    def __init__(self, conv: dict):
+        self.conv = {k: conv[k] for k in ("beta", "alpha", "gradient")}
+        self.__qualname__ = "kernels.optimizers.cg.cg(" + ", ".join(f"{k}={v!r}" for k, v in self.conv.items()) + ")"
+
+    def __call__(self, x0, *, iterations, grad, hvp, value=None):
+        from kernels.optimizers.cg import cg
+
+        return cg(x0, grad=grad, hvp=hvp, iterations=iterations, history=True, **self.conv)
+
+
+def scipy_cg(x0, *, iterations, grad, hvp, value=None):
+    """``scipy.sparse.linalg.cg`` with maxiter = iterations and rtol = atol = 0, as a CG run with history.
+
+    scipy reports x_t (callback) and, through the operator, each direction p_t = d_t it multiplies; its
+    residual r is not observable, so the adapter replays scipy's own recurrences (the same NumPy
+    operations in the same order) from the recorded products, and refuses to report anything unless the
+    replay reproduces every x_t scipy reported bit for bit.  scipy's conventions: β = r_tᵀr_t/r_(t-1)ᵀr_(t-1)
+    (Fletcher-Reeves), α = rᵀr/pᵀAp (residual_norm), r recursive, g = -r.
+    """
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    x0 = np.asarray(x0)
+    n, dtype = x0.shape[0], x0.dtype
+    b = -np.asarray(grad(np.zeros_like(x0)))  # grad(0) = -b, exact: b is the dtype's data
+    products = []
+
+    def matvec(v):
+        v = np.asarray(v, dtype=dtype).ravel().copy()
+        q = np.asarray(hvp(x0, v), dtype=dtype)
+        products.append((v, q))
+        return q.copy()
+
+    xs = []
+    with np.errstate(all="ignore"):  # NaN from a zero denominator is a finding, not a warning
+        return _scipy_cg(cg, LinearOperator, x0, b, n, dtype, matvec, products, xs, iterations)
+
+
+def _scipy_cg(cg, LinearOperator, x0, b, n, dtype, matvec, products, xs, iterations):
+    x, info = cg(LinearOperator((n, n), matvec=matvec, dtype=dtype), b.copy(), x0=x0.copy(), rtol=0.0, atol=0.0,
+                 maxiter=iterations, callback=lambda xk: xs.append(np.array(xk, copy=True)))
+    # replay scipy's loop: r = b - A x0 (or b), p = r, then p = r + βp; α = ρ/pᵀq; x += αp; r -= αq
+    if x0.any():
+        r = b - products.pop(0)[1]
+    else:
+        r = b.copy()
+    xr, history, rho_prev, p = x0.copy(), [], None, None
+    for t, (v, q) in enumerate(products):
+        rho = np.dot(r, r)
+        p = r.copy() if t == 0 else p * (rho / rho_prev) + r
+        if not np.array_equal(p, v, equal_nan=True):
+            raise RuntimeError("the replay of scipy's cg diverged from it (direction): refusing to report its state")
+        history.append((xr.copy(), -r, p.copy()))
+        a = rho / np.dot(p, q)
+        xr = xr + a * p
+        r = r - a * q
+        rho_prev = rho
+        if not np.array_equal(xr, xs[t], equal_nan=True):
+            raise RuntimeError("the replay of scipy's cg diverged from it (iterate): refusing to report its state")
+    return x, history
+
+
+SCIPY_CG_CONVENTIONS = dict(beta="fletcher_reeves", alpha="residual_norm", gradient="recursive")
+SCIPY_CG_OPTIONS = dict(nonzero_rhs=True)  # pass to check_matrix with scipy_cg
+
+
+def kernel_for(name: str, conventions: dict | None = None):
+    """Our kernel for matrix rule ``name`` under ``conventions`` (missing axes: the rule's defaults)."""
+    rule = MATRIX_RULES[name]
+    conv = rule.conventions(**(conventions or {}))
+    return _NewtonKernel(conv["solve"]) if name == "newton" else _CGKernel(conv)
+
+
+def check_matrix(rule_name: str, implementation=None, conventions=None, *, examples=60, seed=0, dtypes=DTYPES,
+                 max_size=5, name=None, xp=np, **options) -> MatrixReport:
+    """Check ``implementation`` (default: our kernel) against matrix rule ``rule_name``; see check_newton,
+    check_cg for the calling conventions."""
+    if rule_name not in MATRIX_RULES:
+        raise ValueError(f"no matrix rule named {rule_name!r}; known: {sorted(MATRIX_RULES)}")
+    dtypes = options_.dtype_names(dtypes)  # every option checked first, as for elementwise checks
+    if set(dtypes) - set(DTYPES):
+        raise ValueError(f"dtypes: matrix rules run in {DTYPES} (what numpy.linalg computes in), got {dtypes}")
+    examples, seed = options_.positive_int("examples", examples), options_.seed(seed)
+    max_size = options_.positive_int("max_size", max_size)
+    conv = MATRIX_RULES[rule_name].conventions(**(conventions or {}))
+    implementation = implementation or kernel_for(rule_name, conv)
+    checker = check_newton if rule_name == "newton" else check_cg
+    return checker(implementation, conv, examples=examples, seed=seed, dtypes=tuple(dtypes), max_size=max_size,
+                   name=name, xp=xp, **options)
+

@@ -1,0 +1,2 @@
+"""Plumbing every check shares: option validation, dtypes, and the deadline on a call.
+"""
