@@ -18,7 +18,7 @@ EPILOG = """examples:
   optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
   optverify check hutchinson minibatch_gradient   estimators: exact over finite sample spaces, else statistical
   optverify bench                         Adam throughput against torch.optim.Adam
-  optverify crosscheck torch optax keras  which convention each framework's SGD/RMSProp/Adam follows
+  optverify crosscheck torch optax keras scipy   which convention each framework's optimizers follow
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
 
 exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
@@ -114,10 +114,10 @@ def cmd_prove(args) -> int:
 
 
 def checkable() -> list[str]:
-    """Every name `check` takes: elementwise rules, then matrix rules (with an objective oracle), then estimators."""
-    from derivations import ESTIMATORS, MATRIX_RULES, RULES
+    """Every name `check` takes: elementwise, matrix and reduction rules, then estimators."""
+    from verify.checks.catalogue import checkable as names
 
-    return [*RULES, *MATRIX_RULES, *ESTIMATORS]
+    return names()
 
 
 def _not_a_rule(name: str) -> str:
@@ -139,36 +139,37 @@ def check_rule_names(names) -> None:
             raise UsageError(_not_a_rule(name))
 
 
-def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
-    from derivations import MATRIX_RULES, RULES
+RULE_EXAMPLES = 30  # `check`'s default budget per convention variant of a rule
 
-    from verify import check_steps
-    from verify.adapters.ours import array_module, kernel_for
+
+def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
+    from verify.adapters.ours import array_module
+    from verify.checks.catalogue import check_implementation, kind_of, rule_of
 
     check_rule_names(names)
     xp = array_module(backend)
     chosen = names or checkable()
-    matrix_dtypes = tuple(d for d in dtypes if d in ("float32", "float64"))  # what numpy.linalg computes in
-    jobs = [(n, conv) for n in chosen if n in RULES for conv in RULES[n].variants()]
-    jobs += [(n, conv) for n in chosen if n in MATRIX_RULES and matrix_dtypes for conv in MATRIX_RULES[n].variants()]
+    # matrix and reduction rules run in what numpy.linalg computes in; elementwise rules in every dtype asked
+    linalg_dtypes = tuple(d for d in dtypes if d in ("float32", "float64"))
+    estimator_examples, examples = examples, examples or RULE_EXAMPLES
+    jobs = [(n, conv) for n in chosen if kind_of(n) == "elementwise" for conv in rule_of(n).variants()]
+    jobs += [(n, conv) for n in chosen if kind_of(n) in ("matrix", "reduction") and linalg_dtypes
+             for conv in rule_of(n).variants()]
     reports = []
     for i, (n, conv) in enumerate(jobs, 1):
         _progress(progress, i, len(jobs), f"check {n} {conv}")
-        label = f"kernels.{n} ({backend})"
-        if n in RULES:
-            reports.append(check_steps(n, kernel_for(n, conv), conv, examples=examples, seed=seed, xp=xp,
-                                       name=label, dtypes=tuple(dtypes), deadline=deadline))
+        options = dict(examples=examples, seed=seed, xp=xp, name=f"kernels.{n} ({backend})")
+        if kind_of(n) == "elementwise":
+            options.update(dtypes=tuple(dtypes), deadline=deadline)
         else:
-            from verify.checks.matrix import check_matrix
-
-            reports.append(check_matrix(n, None, conv, examples=examples, seed=seed, xp=xp, name=label,
-                                        dtypes=matrix_dtypes))
-    estimators = [n for n in chosen if n not in RULES and n not in MATRIX_RULES]
+            options.update(dtypes=linalg_dtypes)
+        reports.append(check_implementation(n, None, conv, **options))
+    estimators = [n for n in chosen if kind_of(n) == "estimator"]
     if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/checks/estimators.py)
         from verify.checks.estimators import check_all
 
         _progress(progress, len(jobs) + 1, len(jobs) + 1, f"check estimators {' '.join(estimators)}")
-        reports += check_all(estimators, seed=seed, xp=xp, backend=backend)
+        reports += check_all(estimators, examples=estimator_examples, seed=seed, xp=xp, backend=backend)
     return reports
 
 
@@ -213,11 +214,15 @@ def cmd_crosscheck(args) -> int:
     from derivations import RULES
 
     from verify.adapters import crosscheck
+    from verify.checks.catalogue import kind_of
     from verify.report import dumps
 
-    for name in [args.rule] * bool(args.rule) + list(args.only or ()):  # checked here: the registry names them
-        if name not in RULES:
-            raise UsageError(f"no elementwise rule named {name!r}; crosscheck takes {', '.join(RULES)}")
+    if args.rule and args.rule not in RULES:  # a module:function is fingerprinted as an elementwise rule
+        raise UsageError(f"no elementwise rule named {args.rule!r}; --rule takes {', '.join(RULES)}")
+    rules = [n for n in checkable() if kind_of(n) != "estimator"]
+    for name in args.only or ():  # checked here: the registry names them
+        if name not in rules:
+            raise UsageError(f"no rule named {name!r}; crosscheck takes {', '.join(rules)}")
 
     progress = None if args.json or args.markdown else (lambda i, n, label: _progress(True, i, n, label))
     rules = set(args.only) if args.only else None
@@ -263,8 +268,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", help="prove the derivations, then check the kernels against the references")
     s.add_argument("names", nargs="*", help="rules to check (default: all); their derivations are proved too")
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy", help="array library (default numpy)")
-    s.add_argument("--examples", type=_positive(int), default=30,
-                   help="Hypothesis examples per convention variant (default 30)")
+    s.add_argument("--examples", type=_positive(int), default=None,
+                   help=f"Hypothesis examples per convention variant or sample space (default {RULE_EXAMPLES} for "
+                        "rules; for estimators each check's own: 40 exact, 8 statistical of 4000 estimates each)")
     s.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): runs are reproducible")
     s.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["float32", "float64"], metavar="DTYPE",
                    help=f"array dtypes to check, of {', '.join(DTYPES)} (default float32 float64)")
@@ -280,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
-    s.add_argument("sources", nargs="*", help="torch, optax, keras (default: all three), or module:function")
+    s.add_argument("sources", nargs="*", help="torch, optax, keras, scipy (default: all four), or module:function")
     s.add_argument("--rule", help="the rule a module:function implements (an elementwise rule: `optverify list`)")
     s.add_argument("--only", nargs="+", metavar="RULE", help="only these rules' optimizers")
     s.add_argument("--examples", type=_positive(int), default=30,

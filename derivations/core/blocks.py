@@ -31,12 +31,12 @@ def divide_by_root(x, second_moment, eps, inside_sqrt: bool):
 
 
 # --- weight decay: none, L2 (on the gradient) or decoupled (on the parameter) -------------------------
-WEIGHT_DECAY = "weight_decay"
+DECAY = "decay"  # the axis; the hyperparameter λ keeps the name weight_decay
 
 
 def weight_decay_axis(before: str, beside: str) -> ConventionAxis:
     """The axis, its meanings naming what the L2 term enters ``before`` and what decoupled decay sits ``beside``."""
-    return ConventionAxis(WEIGHT_DECAY, ("none", "l2", "decoupled"), "none", (
+    return ConventionAxis(DECAY, ("none", "l2", "decoupled"), "none", (
         ("none", "no decay"), ("l2", f"g ← g + λp before {before}"),
         ("decoupled", f"p ← p - lr·λ·p beside {beside}"),
     ))
@@ -44,16 +44,16 @@ def weight_decay_axis(before: str, beside: str) -> ConventionAxis:
 
 def decayed_gradient(conv: dict, g, p, wd):
     """The gradient the rule goes on with: g + λp under L2, g otherwise."""
-    return g + wd * p if conv[WEIGHT_DECAY] == "l2" else g
+    return g + wd * p if conv[DECAY] == "l2" else g
 
 
 def decoupled_decay(conv: dict, new_p, p, lr, wd):
     """The new parameter, less lr·λ·p (of the parameter before the step) under decoupled decay."""
-    return new_p - lr * wd * p if conv[WEIGHT_DECAY] == "decoupled" else new_p
+    return new_p - lr * wd * p if conv[DECAY] == "decoupled" else new_p
 
 
 # --- the learning rate inside or outside a momentum buffer ---------------------------------------------
-LR_POSITION = "lr"
+LR_POSITION = "lr_position"  # the axis; the hyperparameter keeps the name lr
 
 
 def lr_position_axis(outside: str, inside: str) -> ConventionAxis:

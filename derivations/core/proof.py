@@ -57,8 +57,8 @@ class Derivation:
     scope: str = "general: symbolic in every quantity named in the claim"
     notes: str = ""
     # The rule whose own update the steps are built from (None: a claim about no rule), and per convention
-    # axis the values it is read under, e.g. (("lr", ("outside_buffer", "inside_buffer")),); axes not named
-    # are at the rule's defaults.  Pairs, not a dict, so that a derivation stays hashable.
+    # axis the values it is read under, e.g. (("lr_position", ("outside_buffer", "inside_buffer")),); axes not
+    # named are at the rule's defaults.  Pairs, not a dict, so that a derivation stays hashable.
     rule: str | None = None
     conventions: tuple[tuple[str, tuple], ...] = ()
 

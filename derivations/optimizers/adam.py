@@ -37,10 +37,10 @@ def _build(conv: dict):
     else:
         v_hat = v / c2
     m_hat = m / c1
-    if conv["eps"] == "uncorrected":  # the folded step lr·√c2/c1 · m/(√v + ε)
+    if conv["eps_mode"] == "uncorrected":  # the folded step lr·√c2/c1 · m/(√v + ε)
         direction = sp.sqrt(c2) / c1 * m / (sp.sqrt(c2 * v_hat) + eps)
     else:
-        direction = divide_by_root(m_hat, v_hat, eps, inside_sqrt=conv["eps"] == "inside_sqrt")
+        direction = divide_by_root(m_hat, v_hat, eps, inside_sqrt=conv["eps_mode"] == "inside_sqrt")
     out.append((p, decoupled_decay(conv, p - lr * direction, p, lr, wd)))
     return tuple(out)
 
@@ -59,7 +59,7 @@ RULE = Rule(
         Hyperparameter("weight_decay", 0.0, float("inf"), False, True, 0.0, "λ, L2 or decoupled decay"),
     ),
     axes=(
-        ConventionAxis("eps", ("after_correction", "inside_sqrt", "uncorrected"), "after_correction", (
+        ConventionAxis("eps_mode", ("after_correction", "inside_sqrt", "uncorrected"), "after_correction", (
             ("after_correction", "m̂/(√v̂ + ε), as Algorithm 1 in the seed"),
             ("inside_sqrt", "m̂/√(v̂ + ε)"),
             ("uncorrected", "lr·√(1-β2^t)/(1-β1^t)·m/(√v + ε): ε added to the uncorrected √v"),
@@ -161,7 +161,7 @@ def unbiased_moments(rule: Rule = RULE) -> Derivation:
         ),
         assumptions=ASSUMPTIONS + ("E[g_k] = μ and E[g_k²] = q for every k (stationary)",),
         source=SOURCE,
-        **about(rule, bias_correction=True, eps="after_correction"),
+        **about(rule, bias_correction=True, eps_mode="after_correction"),
     )
 
 
@@ -185,7 +185,7 @@ def correction_vanishes(rule: Rule = RULE) -> Derivation:
         assumptions=ASSUMPTIONS + ("c = 1-β1^t lies in (0, 1) because 0 < β1^t < 1; written c = 1/(1+σ), σ > 0",),
         source=SOURCE,
         notes="|ŝ_t| = |s_t|/c > |s_t| for s_t ≠ 0 follows from 1/c > 1.",
-        **about(rule, bias_correction=True, eps="after_correction"),
+        **about(rule, bias_correction=True, eps_mode="after_correction"),
     )
 
 
@@ -196,7 +196,7 @@ def _in_c(expr):
 
 def folded_epsilon(rule: Rule = RULE) -> Derivation:
     algorithm_1 = _in_c(_step(rule))
-    folded = _in_c(_step(rule, eps_hat, eps="uncorrected"))
+    folded = _in_c(_step(rule, eps_hat, eps_mode="uncorrected"))
     return Derivation(
         name="adam.folded_epsilon",
         claim=(
@@ -212,7 +212,7 @@ def folded_epsilon(rule: Rule = RULE) -> Derivation:
         assumptions=ASSUMPTIONS + ("c_1 = 1-β1^t > 0, c_2 = 1-β2^t > 0", "η, ε > 0", "m ≠ 0 (for m = 0 both steps are 0 for every ε̂)", "v ≥ 0"),
         source=SOURCE + "; Kingma & Ba (2015), end of Section 2",
         notes="So a framework that adds ε to the uncorrected √v uses an effective ε that grows from ε·√(1-β2) to ε.",
-        **about(rule, eps=("after_correction", "uncorrected")),
+        **about(rule, eps_mode=("after_correction", "uncorrected")),
     )
 
 

@@ -31,7 +31,7 @@ def _build(conv: dict):
     if conv["centered"]:
         out.append((gavg, ema(alpha, gavg, grad)))
         variance = v - gavg**2
-    direction = divide_by_root(grad, variance, eps, inside_sqrt=conv["eps"] == "inside_sqrt")
+    direction = divide_by_root(grad, variance, eps, inside_sqrt=conv["eps_mode"] == "inside_sqrt")
     out.append((buf, mu * buf + buffer_scale(conv, lr) * direction))
     out.append((p, decoupled_decay(conv, apply_step(conv, p, buf, lr), p, lr, wd)))
     return tuple(out)
@@ -44,7 +44,7 @@ RULE = Rule(
     state=("v", "gavg", "buf"),
     outputs=("p", "v", "gavg", "buf"),
     hyperparameters=(
-        Hyperparameter("lr", 0.0, float("inf"), True, True, 1e-2, "learning rate ε (η)"),
+        Hyperparameter("lr", 0.0, float("inf"), True, True, 1e-2, "learning rate η (seed 003 writes ε)"),
         Hyperparameter("alpha", 0.0, 1.0, False, True, 0.9, "ρ, decay of the squared-gradient average (Hinton: 0.9)"),
         Hyperparameter("eps", 0.0, float("inf"), True, True, 1e-8, "δ, keeps the denominator away from 0"),
         Hyperparameter("momentum", 0.0, 1.0, False, True, 0.0, "decay of the momentum buffer (0: none)"),
@@ -53,7 +53,7 @@ RULE = Rule(
                        "value of the squared-gradient average before the first step"),
     ),
     axes=(
-        ConventionAxis("eps", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
+        ConventionAxis("eps_mode", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
             ("inside_sqrt", "g/√(r + δ), as seeds 001 and 003 write it"),
             ("outside_sqrt", "g/(√r + δ)"),
         )),
@@ -73,7 +73,7 @@ RULE = Rule(
 sigma = sp.Symbol("sigma", positive=True)
 rho = 1 / (1 + sigma)  # every ρ in (0, 1), so SymPy knows ρ > 0 and 1-ρ > 0
 g1, g2 = sp.symbols("g_1 g_2", real=True)
-CENTERED = dict(centered=True, eps="outside_sqrt")  # δ outside the root: the radicand is r - ḡ² itself
+CENTERED = dict(centered=True, eps_mode="outside_sqrt")  # δ outside the root: the radicand is r - ḡ² itself
 
 
 def _radicand(rule: Rule):

@@ -12,9 +12,10 @@ hyperparameter τ set to α.  With a gradient *stream* (gradients given, not com
 Nesterov's look-ahead form is the plain momentum recursion with g read at θ + αv; what frameworks
 run is the reformulation in θ' = θ + αv, which ``sgd.nesterov_lookahead`` proves equivalent.
 
-The seeds call the learning rate ε (η); here it is ``lr``, the rule's hyperparameter, in code and symbols
-alike.  Each derivation reads the rule itself (``about.update``/``unroll``), with dampening τ = 0 unless it
-says otherwise, so a change to the rule fails its proof.
+Seed 003 writes ε for the learning rate (seed 002 writes η); here it is ``lr``, the rule's hyperparameter,
+in code and symbols, and η in the claims, since elsewhere ε is the ``eps`` in a denominator, not a step size.
+Each derivation reads the rule itself (``about.update``/``unroll``), with dampening τ = 0 unless it says
+otherwise, so a change to the rule fails its proof.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ RULE = Rule(
     state=("buf",),
     outputs=("p", "buf"),
     hyperparameters=(
-        Hyperparameter("lr", 0.0, float("inf"), True, True, 1e-2, "learning rate ε (η)"),
+        Hyperparameter("lr", 0.0, float("inf"), True, True, 1e-2, "learning rate η (seed 003 writes ε)"),
         Hyperparameter("momentum", 0.0, 1.0, False, True, 0.9, "α, decay of the momentum buffer (0 < α < 1)"),
         Hyperparameter("dampening", 0.0, 1.0, False, False, 0.0,
                        "τ: the gradient enters the buffer times 1-τ (τ = α is the EMA form (2))"),
@@ -82,7 +83,7 @@ INSIDE, OUTSIDE = "inside_buffer", "outside_buffer"
 def _after(rule: Rule, output: str, buf, *, p=theta, lr=lr, dampening=0, position=OUTSIDE, nesterov=False):
     """The rule's ``output`` after one step from parameter p and buffer ``buf`` with gradient g, momentum α."""
     names = dict(p=p, buf=buf, g=g, lr=lr, momentum=alpha, dampening=dampening)
-    return update(rule, output, names, lr=position, nesterov=nesterov)
+    return update(rule, output, names, lr_position=position, nesterov=nesterov)
 
 
 def momentum_forms(rule: Rule = RULE) -> Derivation:
@@ -93,22 +94,22 @@ def momentum_forms(rule: Rule = RULE) -> Derivation:
 
     return Derivation(
         name="sgd.momentum_forms",
-        claim=("for a constant learning rate ε the seed's three momentum forms give one trajectory of θ: "
-               "form (1) with v = -ε·b is form (3), and form (2) with b₂ = (1-α)·b and ε₂ = ε/(1-α) is form (3)"),
+        claim=("for a constant learning rate η the seed's three momentum forms give one trajectory of θ: "
+               "form (1) with v = -η·b is form (3), and form (2) with b₂ = (1-α)·b and η₂ = η/(1-α) is form (3)"),
         steps=(
-            Step("(1)→(3): the velocity stays -ε·b", velocity(-lr * b), -lr * _after(rule, "buf", b),
-                 "v ← αv - εg with v = -ε b is -ε times b ← αb + g"),
+            Step("(1)→(3): the velocity stays -η·b", velocity(-lr * b), -lr * _after(rule, "buf", b),
+                 "v ← αv - ηg with v = -η b is -η times b ← αb + g"),
             Step("(1)→(3): the same θ", _after(rule, "p", lr * b, position=INSIDE), _after(rule, "p", b),
-                 "θ ← θ + v against θ ← θ - ε b, after the buffer update"),
+                 "θ ← θ + v against θ ← θ - η b, after the buffer update"),
             Step("(2)→(3): the buffer stays (1-α)·b", _after(rule, "buf", (1 - alpha) * b, dampening=alpha),
                  (1 - alpha) * _after(rule, "buf", b), "b₂ ← αb₂ + (1-α)g with b₂ = (1-α)b"),
             Step("(2)→(3): the same θ", _after(rule, "p", (1 - alpha) * b, lr=lr / (1 - alpha), dampening=alpha),
-                 _after(rule, "p", b), "θ ← θ - ε₂ b₂ with ε₂ = ε/(1-α)"),
+                 _after(rule, "p", b), "θ ← θ - η₂ b₂ with η₂ = η/(1-α)"),
         ),
-        assumptions=("0 < α < 1", "ε > 0 constant", "v_0 = b_0 = b₂_0 = 0, so the relations hold at step 0 (induction)"),
+        assumptions=("0 < α < 1", "η > 0 constant", "v_0 = b_0 = b₂_0 = 0, so the relations hold at step 0 (induction)"),
         source=SOURCE,
         notes="The rule's dampening τ is 0 in forms (1) and (3) and α in form (2).",
-        **about(rule, lr=(OUTSIDE, INSIDE)),
+        **about(rule, lr_position=(OUTSIDE, INSIDE)),
     )
 
 
@@ -118,7 +119,7 @@ WITNESS = {alpha: sp.Rational(1, 2), lr_1: 1, lr_2: 2, g1: 1, g2: 0}
 
 def _theta_2(rule: Rule, position: str):
     steps = [dict(g=gk, lr=lk, momentum=alpha, dampening=0) for gk, lk in ((g1, lr_1), (g2, lr_2))]
-    return unroll(rule, {"p": 0, "buf": 0}, steps, lr=position)[-1]["p"]
+    return unroll(rule, {"p": 0, "buf": 0}, steps, lr_position=position)[-1]["p"]
 
 
 def lr_position_witness(rule: Rule = RULE) -> Derivation:
@@ -126,19 +127,19 @@ def lr_position_witness(rule: Rule = RULE) -> Derivation:
     return Derivation(
         name="sgd.lr_position_witness",
         claim=("once the learning rate changes, lr inside the buffer (form (1)) and outside it (form (3)) differ: "
-               "after two steps θ₂ differs by α·g₁·(ε₂-ε₁); at α=1/2, ε₁=1, ε₂=2, g₁=1, g₂=0 it is -3/2 against -2"),
+               "after two steps θ₂ differs by α·g₁·(η₂-η₁); at α=1/2, η₁=1, η₂=2, g₁=1, g₂=0 it is -3/2 against -2"),
         steps=(
             Step("the difference after two steps", inside - outside, alpha * g1 * (lr_2 - lr_1),
-                 "form (1) scales g₁ by the ε₁ it was seen with, form (3) by the current ε₂"),
+                 "form (1) scales g₁ by the η₁ it was seen with, form (3) by the current η₂"),
             Step("witness: lr inside", inside.subs(WITNESS), sp.Rational(-3, 2), "v₁ = -1, v₂ = -1/2"),
             Step("witness: lr outside", outside.subs(WITNESS), -2, "b₁ = 1, b₂ = 1/2, θ₂ = -1 - 2·1/2"),
             Step("witness: they differ", inside.subs(WITNESS), outside.subs(WITNESS),
                  "-3/2 - (-2) = 1/2 > 0", relation=">", certificate=sp.Rational(1, 2)),
         ),
-        assumptions=("θ_0 = 0, v_0 = b_0 = 0", "learning rate ε_1 at step 1, ε_2 at step 2"),
+        assumptions=("θ_0 = 0, v_0 = b_0 = 0", "learning rate η_1 at step 1, η_2 at step 2"),
         source=SOURCE,
         notes="So only a changing learning rate tells the two conventions apart; the cross-check draws schedules.",
-        **about(rule, lr=(OUTSIDE, INSIDE)),
+        **about(rule, lr_position=(OUTSIDE, INSIDE)),
     )
 
 
@@ -149,18 +150,18 @@ def nesterov_lookahead(rule: Rule = RULE) -> Derivation:
     v_new = alpha * v - lr * g  # the seed's look-ahead velocity, g read at θ + αv
     return Derivation(
         name="sgd.nesterov_lookahead",
-        claim=("Nesterov's look-ahead form v ← αv - ε∇f(θ+αv), θ ← θ + v is, in θ' = θ + αv, the reformulation "
-               "θ' ← θ' - εg + αv with g = ∇f(θ'); with b = -v/ε it is b ← αb + g, θ' ← θ' - ε(g + αb)"),
+        claim=("Nesterov's look-ahead form v ← αv - η∇f(θ+αv), θ ← θ + v is, in θ' = θ + αv, the reformulation "
+               "θ' ← θ' - ηg + αv with g = ∇f(θ'); with b = -v/η it is b ← αb + g, θ' ← θ' - η(g + αb)"),
         steps=(
             Step("θ' after one step", (theta + v_new) + alpha * v_new, (theta + alpha * v) - lr * g + alpha * v_new,
                  "θ'_new = θ_new + α v_new with θ_new = θ + v_new"),
             Step("buffer form of the velocity", v_new.subs(v, -lr * b), -lr * _after(rule, "buf", b, nesterov=True),
-                 "v = -ε b"),
+                 "v = -η b"),
             Step("buffer form of θ'", (theta_ahead - lr * g + alpha * v_new).subs(v, -lr * b),
                  _after(rule, "p", b, p=theta_ahead, nesterov=True),
-                 "substitute v = -ε b into the reformulation"),
+                 "substitute v = -η b into the reformulation"),
         ),
-        assumptions=("ε constant over the step", "g = ∇f(θ + αv) = ∇f(θ')"),
+        assumptions=("η constant over the step", "g = ∇f(θ + αv) = ∇f(θ')"),
         source=SOURCE + "; Sutskever et al. (2013), Section 2",
         notes="The reformulated iterate θ' is what frameworks store as the parameter.",
         **about(rule, nesterov=True),

@@ -110,11 +110,18 @@ def test_rule_conventions_reject_unknown_axes_and_values():
     with pytest.raises(ValueError, match="no convention axis"):
         adam.conventions(colour="red")
     with pytest.raises(ValueError, match="not one of"):
-        adam.conventions(eps="outside")
+        adam.conventions(eps_mode="outside")
     assert len(list(adam.variants())) == 3 * 2 * 3 * 3
 
 
 ALL_RULES = {**RULES, **MATRIX_RULES}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_RULES))
+def test_no_convention_axis_shares_a_name_with_a_hyperparameter(name):
+    # {"weight_decay": ...} would otherwise read as a convention or a hyperparameter alike
+    rule = ALL_RULES[name]
+    assert not {a.name for a in rule.axes} & {h.name for h in rule.hyperparameters}
 
 
 @pytest.mark.parametrize("name", sorted(DERIVATIONS))
@@ -132,9 +139,9 @@ def test_a_derivation_names_the_rule_and_conventions_it_is_built_from(name):
 
 def test_conventions_need_a_rule_and_valid_values():
     with pytest.raises(ValueError, match="conventions without a rule"):
-        Derivation("x.y", "claim", (), ("a",), "seed 000", conventions=(("lr", ("inside_buffer",)),))
+        Derivation("x.y", "claim", (), ("a",), "seed 000", conventions=(("lr_position", ("inside_buffer",)),))
     with pytest.raises(ValueError, match="not one of"):
-        about(RULES["sgd"], lr="nowhere")
+        about(RULES["sgd"], lr_position="nowhere")
     with pytest.raises(ValueError, match="no convention axis"):
         about(RULES["sgd"], colour="red")
 

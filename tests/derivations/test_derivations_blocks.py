@@ -2,7 +2,9 @@
 
 The frozen copies below are the four rules' ``_build`` functions and convention axes as they were before
 the blocks (derivations/{ema,sgd,rmsprop,adam}.py at commit 67c0f47), with their own symbols, so that a
-change in a block, in ``rule.sym``/``STEP``/``FIRST_STEP`` or in a rule shows up here.  Equality is of
+change in a block, in ``rule.sym``/``STEP``/``FIRST_STEP`` or in a rule shows up here.  Since then three
+axes have been renamed, and the copies with them: ``lr`` → ``lr_position``, ``weight_decay`` → ``decay``,
+``eps`` → ``eps_mode`` (the hyperparameters lr, weight_decay and eps keep their names).  Equality is of
 ``sp.srepr``: the same tree, not just the same value, since verify/reference/tolerance.py counts roundings over the
 tree (``p - lr*(a + b)`` and ``p - lr*a - lr*b`` are different bounds).
 """
@@ -33,13 +35,13 @@ def ema_build(conv):
 def sgd_build(conv):
     p, g, buf = sym("p"), sym("g"), sym("buf")
     lr, mu, tau, wd = (sym(n) for n in ("lr", "momentum", "dampening", "weight_decay"))
-    grad = g + wd * p if conv["weight_decay"] == "l2" else g
+    grad = g + wd * p if conv["decay"] == "l2" else g
     coefficient = 1 - tau if conv["init"] == "zero" else 1 - tau + tau * FIRST_STEP
-    scale = lr if conv["lr"] == "inside_buffer" else 1
+    scale = lr if conv["lr_position"] == "inside_buffer" else 1
     new_buf = mu * buf + scale * coefficient * grad
     step = scale * grad + mu * buf if conv["nesterov"] else buf
-    new_p = p - step if conv["lr"] == "inside_buffer" else p - lr * step
-    if conv["weight_decay"] == "decoupled":
+    new_p = p - step if conv["lr_position"] == "inside_buffer" else p - lr * step
+    if conv["decay"] == "decoupled":
         new_p = new_p - lr * wd * p
     return ((buf, new_buf), (p, new_p))
 
@@ -48,23 +50,23 @@ def rmsprop_build(conv):
     p, g, v, gavg, buf = (sym(n) for n in ("p", "g", "v", "gavg", "buf"))
     lr, rho, eps, mu, wd = (sym(n) for n in ("lr", "alpha", "eps", "momentum", "weight_decay"))
     out = []
-    grad = g + wd * p if conv["weight_decay"] == "l2" else g
+    grad = g + wd * p if conv["decay"] == "l2" else g
     out.append((v, rho * v + (1 - rho) * grad**2))
     variance = v
     if conv["centered"]:
         out.append((gavg, rho * gavg + (1 - rho) * grad))
         variance = v - gavg**2
-    if conv["eps"] == "outside_sqrt":
+    if conv["eps_mode"] == "outside_sqrt":
         direction = grad / (sp.sqrt(variance) + eps)
     else:
         direction = grad / sp.sqrt(variance + eps)
-    if conv["lr"] == "inside_buffer":
+    if conv["lr_position"] == "inside_buffer":
         out.append((buf, mu * buf + lr * direction))
         new_p = p - buf
     else:
         out.append((buf, mu * buf + direction))
         new_p = p - lr * buf
-    if conv["weight_decay"] == "decoupled":
+    if conv["decay"] == "decoupled":
         new_p = new_p - lr * wd * p
     out.append((p, new_p))
     return tuple(out)
@@ -74,7 +76,7 @@ def adam_build(conv):
     p, g, m, v, vmax = (sym(n) for n in ("p", "g", "m", "v", "vmax"))
     lr, b1, b2, eps, wd = (sym(n) for n in ("lr", "beta1", "beta2", "eps", "weight_decay"))
     out = []
-    grad = g + wd * p if conv["weight_decay"] == "l2" else g
+    grad = g + wd * p if conv["decay"] == "l2" else g
     out.append((m, b1 * m + (1 - b1) * grad))
     out.append((v, b2 * v + (1 - b2) * grad**2))
     c1, c2 = (1 - b1**STEP, 1 - b2**STEP) if conv["bias_correction"] else (1, 1)
@@ -87,14 +89,14 @@ def adam_build(conv):
     else:
         v_hat = v / c2
     m_hat = m / c1
-    if conv["eps"] == "after_correction":
+    if conv["eps_mode"] == "after_correction":
         direction = m_hat / (sp.sqrt(v_hat) + eps)
-    elif conv["eps"] == "inside_sqrt":
+    elif conv["eps_mode"] == "inside_sqrt":
         direction = m_hat / sp.sqrt(v_hat + eps)
     else:
         direction = sp.sqrt(c2) / c1 * m / (sp.sqrt(c2 * v_hat) + eps)
     new_p = p - lr * direction
-    if conv["weight_decay"] == "decoupled":
+    if conv["decay"] == "decoupled":
         new_p = new_p - lr * wd * p
     out.append((p, new_p))
     return tuple(out)
@@ -102,12 +104,12 @@ def adam_build(conv):
 
 FROZEN_BUILDS = {"ema": ema_build, "sgd": sgd_build, "rmsprop": rmsprop_build, "adam": adam_build}
 
-DECAY = ("weight_decay", ("none", "l2", "decoupled"), "none")
+DECAY = ("decay", ("none", "l2", "decoupled"), "none")
 FROZEN_AXES = {
     "ema": (ConventionAxis("debias", (False, True), False, (
         (False, "report v_t itself"), (True, "report v_t / (1 - α^t), the bias-corrected average"))),),
     "sgd": (
-        ConventionAxis("lr", ("outside_buffer", "inside_buffer"), "outside_buffer", (
+        ConventionAxis("lr_position", ("outside_buffer", "inside_buffer"), "outside_buffer", (
             ("outside_buffer", "buf ← α buf + g, p ← p - lr·buf (form (3))"),
             ("inside_buffer", "buf ← α buf + lr·g, p ← p - buf (form (1), v = -buf)"))),
         ConventionAxis("init", ("zero", "first_gradient"), "zero", (
@@ -121,11 +123,11 @@ FROZEN_AXES = {
             ("decoupled", "p ← p - lr·λ·p beside the momentum step"))),
     ),
     "rmsprop": (
-        ConventionAxis("eps", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
+        ConventionAxis("eps_mode", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
             ("inside_sqrt", "g/√(r + δ), as seeds 001 and 003 write it"), ("outside_sqrt", "g/(√r + δ)"))),
         ConventionAxis("centered", (False, True), False, (
             (False, "divide by √r"), (True, "divide by √(r - ḡ²), ḡ the EMA of g"))),
-        ConventionAxis("lr", ("outside_buffer", "inside_buffer"), "outside_buffer", (
+        ConventionAxis("lr_position", ("outside_buffer", "inside_buffer"), "outside_buffer", (
             ("outside_buffer", "buf ← μ buf + g/√r, p ← p - lr·buf"),
             ("inside_buffer", "buf ← μ buf + lr·g/√r, p ← p - buf"))),
         ConventionAxis(*DECAY, (
@@ -133,7 +135,7 @@ FROZEN_AXES = {
             ("decoupled", "p ← p - lr·λ·p beside the RMSProp step"))),
     ),
     "adam": (
-        ConventionAxis("eps", ("after_correction", "inside_sqrt", "uncorrected"), "after_correction", (
+        ConventionAxis("eps_mode", ("after_correction", "inside_sqrt", "uncorrected"), "after_correction", (
             ("after_correction", "m̂/(√v̂ + ε), as Algorithm 1 in the seed"),
             ("inside_sqrt", "m̂/√(v̂ + ε)"),
             ("uncorrected", "lr·√(1-β2^t)/(1-β1^t)·m/(√v + ε): ε added to the uncorrected √v"))),

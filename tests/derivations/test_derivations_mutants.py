@@ -34,7 +34,7 @@ MUTANTS = {
     "ema: debiased by 1-α^(t+1)": (planted(EMA, "average", alpha**STEP, alpha ** (STEP + 1)),
                                    {"ema.stationary_mean"}),
     "sgd: buffer without dampening": (planted(SGD, "buf", 1 - tau, 1), {"sgd.momentum_forms"}),
-    "sgd: lr always outside the buffer": (ignoring(SGD, lr="outside_buffer"),
+    "sgd: lr always outside the buffer": (ignoring(SGD, lr_position="outside_buffer"),
                                           {"sgd.momentum_forms", "sgd.lr_position_witness"}),
     "sgd: Nesterov looks ahead by buf, not α·buf": (planted(SGD, "p", mu * buf, buf), {"sgd.nesterov_lookahead"}),
     "rmsprop: centered without the ḡ² term": (planted(RMSPROP, "buf", v - gavg**2, v), {"rmsprop.centered_variance"}),

@@ -55,7 +55,7 @@ def adam(mutation=None, *, decay="none", amsgrad="off"):
 def conventions_for(mutation) -> dict:
     """The convention under which each mutant must be caught (where its bug can show)."""
     if mutation == "coupled_decay":
-        return {"weight_decay": "decoupled"}
+        return {"decay": "decoupled"}
     if mutation == "amsgrad_max_of_old_v":
         return {"amsgrad": "raw"}
     return {}
@@ -63,4 +63,4 @@ def conventions_for(mutation) -> dict:
 
 def kwargs_for(mutation) -> dict:
     conv = conventions_for(mutation)
-    return {"decay": conv.get("weight_decay", "none"), "amsgrad": conv.get("amsgrad", "off")}
+    return {"decay": conv.get("decay", "none"), "amsgrad": conv.get("amsgrad", "off")}

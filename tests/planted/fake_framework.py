@@ -5,9 +5,9 @@ from verify.adapters.ours import kernel_for
 from verify.adapters.frameworks.user import step_function_target
 
 PLANTED = {
-    "sgd": {"lr": "inside_buffer", "init": "first_gradient", "nesterov": True, "weight_decay": "decoupled"},
-    "rmsprop": {"eps": "outside_sqrt", "centered": True, "lr": "inside_buffer", "weight_decay": "l2"},
-    "adam": {"eps": "uncorrected", "bias_correction": True, "weight_decay": "decoupled", "amsgrad": "corrected"},
+    "sgd": {"lr_position": "inside_buffer", "init": "first_gradient", "nesterov": True, "decay": "decoupled"},
+    "rmsprop": {"eps_mode": "outside_sqrt", "centered": True, "lr_position": "inside_buffer", "decay": "l2"},
+    "adam": {"eps_mode": "uncorrected", "bias_correction": True, "decay": "decoupled", "amsgrad": "corrected"},
 }
 BUGS = ("drop_sqrt", "swap_betas")
 

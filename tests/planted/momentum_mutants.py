@@ -67,7 +67,7 @@ def rmsprop(mutation=None, *, eps_mode="inside_sqrt", centered=False, lr_positio
 
 SGD_WHERE = {  # the convention under which each mutant's bug can show
     None: {}, "dampening_ignored": {}, "nesterov_old_buffer": {"nesterov": True},
-    "lr_scaled_buffer": {}, "decay_after_step": {"weight_decay": "decoupled"},
+    "lr_scaled_buffer": {}, "decay_after_step": {"decay": "decoupled"},
 }
 RMSPROP_WHERE = {
     None: {}, "eps_outside_sqrt": {}, "centered_plus": {"centered": True}, "abs_not_square": {}, "rho_swapped": {},
@@ -75,14 +75,14 @@ RMSPROP_WHERE = {
 
 
 def sgd_with(conv: dict, mutation=None):
-    """The copy implementing the rule's conventions ``conv`` (rule axis names)."""
-    return sgd(mutation, lr_position=conv.get("lr", "outside_buffer"), init=conv.get("init", "zero"),
-               nesterov=conv.get("nesterov", False), decay=conv.get("weight_decay", "none"))
+    """The copy implementing the rule's conventions ``conv`` (rule axis names, which are the copy's keywords)."""
+    return sgd(mutation, lr_position=conv.get("lr_position", "outside_buffer"), init=conv.get("init", "zero"),
+               nesterov=conv.get("nesterov", False), decay=conv.get("decay", "none"))
 
 
 def rmsprop_with(conv: dict, mutation=None):
-    return rmsprop(mutation, eps_mode=conv.get("eps", "inside_sqrt"), centered=conv.get("centered", False),
-                   lr_position=conv.get("lr", "outside_buffer"))
+    return rmsprop(mutation, eps_mode=conv.get("eps_mode", "inside_sqrt"), centered=conv.get("centered", False),
+                   lr_position=conv.get("lr_position", "outside_buffer"))
 
 
 def sgd_for(mutation):

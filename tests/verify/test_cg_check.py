@@ -7,8 +7,9 @@ import pytest
 from derivations.optimizers import conjugate_gradient
 from kernels.optimizers.cg import cg
 from matrix_mutants import CG_MUTANTS
-from verify.checks.matrix import (MATRIX_RULES, SCIPY_CG_CONVENTIONS, SCIPY_CG_OPTIONS, check_matrix, kernel_for,
-                                  scipy_cg)
+from verify.adapters import peers
+from verify.adapters.frameworks.scipy_cg import CHECK_OPTIONS, scipy_cg
+from verify.checks.matrix import MATRIX_RULES, check_matrix, kernel_for
 from verify.strategies.objectives import Objective, oracle
 
 VARIANTS = list(MATRIX_RULES["cg"].variants())
@@ -25,8 +26,26 @@ def test_the_kernel_passes_every_convention_with_no_false_alarm(conventions, see
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_scipy_cg_is_fletcher_reeves_with_the_residual_recurrence(seed):
     pytest.importorskip("scipy")
-    report = check_matrix("cg", scipy_cg, SCIPY_CG_CONVENTIONS, examples=40, seed=seed, **SCIPY_CG_OPTIONS)
+    conventions = dict(beta="fletcher_reeves", alpha="residual_norm", gradient="recursive")
+    report = check_matrix("cg", scipy_cg, conventions, examples=40, seed=seed, **CHECK_OPTIONS)
     assert report.passed, report.message()
+
+
+def test_the_crosscheck_finds_scipys_convention_by_running_it():
+    pytest.importorskip("scipy")
+    (peer,) = peers.peers_of("scipy")
+    found = peers.survey(peer, examples=15)
+    assert found.matched and len(found.reports) == len(VARIANTS)
+    # Fletcher-Reeves and the residual recurrence are found; α's two forms agree whenever gᵀd_(t-1) = 0,
+    # which CG keeps to rounding, so the check cannot tell them apart on scipy's runs (both listed)
+    assert found.summary() == dict(beta="fletcher_reeves", alpha=["line_search", "residual_norm"],
+                                   gradient="recursive", first_step="zero")
+
+
+def test_a_peer_that_breaks_the_rule_matches_nothing():
+    broken = peers.Peer("planted", "β inverted", "cg", "matrix_mutants", "cg_beta_inverted", "numpy")
+    found = peers.survey(broken, examples=15)
+    assert not found.matched and found.counterexample is not None and not found.counterexample.passed
 
 
 @pytest.mark.parametrize("name", sorted(CG_MUTANTS))

@@ -13,7 +13,7 @@ from derivations import rule as find_rule
 from derivations.core.rule import sym
 from verify import check, check_trajectory
 from verify.adapters.ours import kernel_for
-from verify.checks.elementwise import Mismatch, Tracker
+from verify.checks.elementwise import ElementwiseTracker, Mismatch
 
 
 def returns_42(p, g, m, v, t, lr, beta1, beta2, eps):
@@ -70,7 +70,7 @@ def _compare(got, expected, allowed, rounded=None, dtype="float32"):
     """True when one element passes the tracker's comparison."""
     got = np.array([got], dtype=dtype)
     try:
-        Tracker().compare("p", got, np.array([expected]), np.array([allowed]), np.array([1.0]), t=1, dtype=dtype,
+        ElementwiseTracker().compare("p", got, np.array([expected]), np.array([allowed]), np.array([1.0]), t=1, dtype=dtype,
                            arrays={}, hyper={}, rounded=rounded)
     except Mismatch:
         return False
@@ -107,7 +107,7 @@ def test_an_undefined_reference_within_rounding_of_a_value(got, rounded, allowed
 
 
 def test_centered_rmsprop_where_one_minus_alpha_rounds_to_one():
-    conv = find_rule("rmsprop").conventions(centered=True, eps="outside_sqrt")
+    conv = find_rule("rmsprop").conventions(centered=True, eps_mode="outside_sqrt")
     report = check("rmsprop", kernel_for("rmsprop", conv), conv, seed=17, examples=30, dtypes=("float32",),
                    hyperparameters=dict(alpha=3.5402371138804067e-12))
     assert report.passed
@@ -116,7 +116,7 @@ def test_centered_rmsprop_where_one_minus_alpha_rounds_to_one():
 def test_centered_rmsprop_where_the_mean_square_underflows():
     from verify.reference.elementwise import compile_rule
 
-    conv = find_rule("rmsprop").conventions(centered=True, eps="outside_sqrt")
+    conv = find_rule("rmsprop").conventions(centered=True, eps_mode="outside_sqrt")
     arrays = {k: np.array([x]) for k, x in dict(p=0.0, g=0.0, v=0.0, gavg=1.0, buf=0.0).items()}
     hyper = dict(lr=1e-3, alpha=1.1125369292536007e-308, eps=1e-8, momentum=0.0)
     assert np.isnan(compile_rule("rmsprop", conv).reference(arrays, 10, hyper, "float64")["p"][0])
@@ -314,11 +314,11 @@ def test_a_hang_is_not_called_again_to_minimise_it():
 # --- the half-precision soak's findings (python -m verify.soak --dtypes float16 bfloat16) -------------
 @pytest.mark.parametrize("rule,conventions,seed", [
     # bfloat16: v - ḡ² rounds to -1, + ε = 1 gives 0, and g = 0 over √0 is NaN where the exact step is 0
-    ("rmsprop", dict(centered=True, weight_decay="decoupled"), 13),
+    ("rmsprop", dict(centered=True, decay="decoupled"), 13),
     # float16: 1 - α rounds to 1, so v' - ḡ'² = 0 where exactly it is -α < 0 (the reference is NaN)
-    ("rmsprop", dict(centered=True, weight_decay="l2"), 30),
+    ("rmsprop", dict(centered=True, decay="l2"), 30),
     # float16: (g + λp)² overflows to inf inside v = β₂v + (1-β₂)(g + λp)², though v itself is finite
-    ("adam", dict(weight_decay="l2"), 32),
+    ("adam", dict(decay="l2"), 32),
 ])
 def test_half_precision_soak_findings(rule, conventions, seed):
     conv = find_rule(rule).conventions(**conventions)

@@ -120,7 +120,7 @@ def test_check_passes_dtypes_and_deadline_through(monkeypatch, capsys):
         seen.append(kwargs)
         return verify.checks.elementwise.CheckReport(rule, conventions, "spy", "per-step", kwargs["dtypes"], examples=1)
 
-    monkeypatch.setattr(verify, "check_steps", spy)
+    monkeypatch.setattr(verify.checks.elementwise, "check_steps", spy)
     assert main(["check", "ema", "--no-prove", "--dtypes", "float16", "bfloat16", "--deadline", "2.5"]) == 0
     assert seen and all(k["dtypes"] == ("float16", "bfloat16") and k["deadline"] == 2.5 for k in seen)
     seen.clear()

@@ -33,7 +33,7 @@ def test_crosscheck_a_module_in_the_current_directory(tmp_path):
     done = subprocess.run([str(SCRIPT), "crosscheck", "mymod:my_adam", "--rule", "adam", "--examples", "3"],
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr + done.stdout
-    assert "mymod:my_adam" in done.stdout and "eps=after_correction" in done.stdout
+    assert "mymod:my_adam" in done.stdout and "eps_mode=after_correction" in done.stdout
 
 
 def test_output_into_a_closed_pipe_is_quiet(tmp_path):

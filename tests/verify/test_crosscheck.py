@@ -68,9 +68,9 @@ def test_user_step_function_from_the_command_line(capsys):
     assert main(["crosscheck", "fake_framework:user_adam", "--rule", "adam", "--json", "--examples", "15"]) == 0
     row, = json.loads(capsys.readouterr().out)["rows"]
     assert row["status"] == "matched"
-    # It takes no weight_decay: that axis stays undecided, pinned at the rule default 0, and says so.
-    assert row["fingerprint"]["conventions"] == {"eps": "after_correction", "bias_correction": True,
-                                                 "weight_decay": ["none", "l2", "decoupled"], "amsgrad": "off"}
+    # It takes no weight_decay: pinned at the rule default 0, which the row says, so the decay axis stays undecided.
+    assert row["fingerprint"]["conventions"] == {"eps_mode": "after_correction", "bias_correction": True,
+                                                 "decay": ["none", "l2", "decoupled"], "amsgrad": "off"}
     assert any("no argument for weight_decay" in n for n in row["notes"])
 
 
@@ -78,7 +78,7 @@ def test_markdown_and_bad_usage(monkeypatch, capsys):
     monkeypatch.setitem(frameworks.ADAPTERS, "fake", "fake_framework")
     assert main(["crosscheck", "fake", "--only", "sgd", "--markdown", "--examples", "10"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("| optimizer | rule |") and "lr=inside_buffer" in out
+    assert out.startswith("| optimizer | rule |") and "lr_position=inside_buffer" in out
     assert main(["crosscheck", "fake_framework:user_adam"]) == 2  # which rule? --rule is needed
     assert "--rule" in capsys.readouterr().err
     assert main(["crosscheck", "nonsense"]) == 2

@@ -10,20 +10,20 @@ from verify.adapters import crosscheck
 from verify.adapters.frameworks import NotInstalled, load
 
 EXPECTED = {  # label -> facts (axis: value) the run must find
-    "torch.optim.SGD()": {"lr": "outside_buffer", "init": "first_gradient", "weight_decay": "l2"},
-    "torch.optim.Adam()": {"eps": "after_correction", "weight_decay": "l2", "amsgrad": "off"},
+    "torch.optim.SGD()": {"lr_position": "outside_buffer", "init": "first_gradient", "decay": "l2"},
+    "torch.optim.Adam()": {"eps_mode": "after_correction", "decay": "l2", "amsgrad": "off"},
     "torch.optim.Adam(amsgrad=True)": {"amsgrad": "raw"},
-    "torch.optim.AdamW()": {"weight_decay": "decoupled"},
-    "torch.optim.RMSprop()": {"eps": "outside_sqrt", "centered": False},
-    "optax.sgd(nesterov=True)": {"nesterov": True, "lr": "outside_buffer"},
-    "optax.rmsprop()": {"eps": "inside_sqrt", "lr": "inside_buffer"},
-    "optax.rmsprop(eps_in_sqrt=False)": {"eps": "outside_sqrt"},
+    "torch.optim.AdamW()": {"decay": "decoupled"},
+    "torch.optim.RMSprop()": {"eps_mode": "outside_sqrt", "centered": False},
+    "optax.sgd(nesterov=True)": {"nesterov": True, "lr_position": "outside_buffer"},
+    "optax.rmsprop()": {"eps_mode": "inside_sqrt", "lr_position": "inside_buffer"},
+    "optax.rmsprop(eps_in_sqrt=False)": {"eps_mode": "outside_sqrt"},
     "optax.amsgrad()": {"amsgrad": "corrected"},
-    "optax.adamw()": {"weight_decay": "decoupled"},
-    "keras.optimizers.SGD()": {"lr": "inside_buffer", "weight_decay": "decoupled"},
-    "keras.optimizers.Adam()": {"eps": "uncorrected", "weight_decay": "decoupled"},
+    "optax.adamw()": {"decay": "decoupled"},
+    "keras.optimizers.SGD()": {"lr_position": "inside_buffer", "decay": "decoupled"},
+    "keras.optimizers.Adam()": {"eps_mode": "uncorrected", "decay": "decoupled"},
     "keras.optimizers.Adam(amsgrad=True)": {"amsgrad": "raw"},
-    "keras.optimizers.RMSprop(centered=True)": {"centered": True, "eps": "inside_sqrt"},
+    "keras.optimizers.RMSprop(centered=True)": {"centered": True, "eps_mode": "inside_sqrt"},
 }
 
 

@@ -31,9 +31,9 @@ def test_each_planted_bug_is_caught(name, factory, mutation):
     assert report.counterexample.error_ulps > report.counterexample.allowed_ulps
 
 
-FAITHFUL = [("sgd", sgd_with, {}), ("sgd", sgd_with, {"nesterov": True, "lr": "inside_buffer"}),
-            ("sgd", sgd_with, {"weight_decay": "decoupled", "init": "first_gradient"}),
-            ("rmsprop", rmsprop_with, {}), ("rmsprop", rmsprop_with, {"centered": True, "eps": "outside_sqrt"})]
+FAITHFUL = [("sgd", sgd_with, {}), ("sgd", sgd_with, {"nesterov": True, "lr_position": "inside_buffer"}),
+            ("sgd", sgd_with, {"decay": "decoupled", "init": "first_gradient"}),
+            ("rmsprop", rmsprop_with, {}), ("rmsprop", rmsprop_with, {"centered": True, "eps_mode": "outside_sqrt"})]
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -25,4 +25,4 @@ def test_readme_adam_with_eps_inside_sqrt_fails_and_matches_that_convention():
 
     with pytest.raises(AssertionError, match="minimal counterexample"):
         check("adam", eps_inside)
-    check("adam", eps_inside, {"eps": "inside_sqrt"})
+    check("adam", eps_inside, {"eps_mode": "inside_sqrt"})

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from derivations import rule as find_rule
 
-from verify.checks.elementwise import (DEFAULT_DTYPES, CheckReport, Mismatch, Tracker, check_trajectory, draw_problem,
+from verify.checks.elementwise import (DEFAULT_DTYPES, CheckReport, Mismatch, ElementwiseTracker, check_trajectory, draw_problem,
                      follow_trajectory, hypothesis_settings, run_implementation)
 from verify.core.deadline import Caller
 from verify.core.options import DEFAULT_DEADLINE
@@ -161,7 +161,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
 def _compare(candidate: Candidate, compiled, problem, seen) -> None:
     """Keep ``candidate`` if it reproduces ``seen``: strictly, or with host arithmetic in the array dtype."""
     for host_dtype in (None, problem.dtype):
-        tracker = Tracker()
+        tracker = ElementwiseTracker()
         try:
             follow_trajectory(compiled, problem, seen, tracker, host_dtype=host_dtype)
         except Mismatch:

@@ -2,20 +2,23 @@
 
 Rows are optimizer × framework; columns the convention it follows (found by running it), the worst
 error in ulps on ordinary inputs, whether it holds over the whole domain, and notes: defaults that
-differ from the rule's, arithmetic done in the array dtype, API facts.
+differ from the rule's, arithmetic done in the array dtype, API facts.  Elementwise optimizers are
+fingerprinted (conventions.py); peers of matrix and reduction rules (scipy's cg, optax's lars) are
+surveyed under every convention of their rule (peers.py).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from derivations import RULES
+import math
 
+from verify.adapters import peers
 from verify.adapters.conventions import Fingerprint, fingerprint
 from verify.adapters.frameworks import ADAPTERS, NotInstalled, Target, load
 from verify.adapters.frameworks.user import load_targets
 
-DEFAULT_SOURCES = ("torch", "optax", "keras")
+DEFAULT_SOURCES = ("torch", "optax", "keras", "scipy")
 
 
 @dataclass
@@ -33,9 +36,10 @@ class Row:
 
 
 def resolve(sources, rule=None):
-    """Sources → (Targets, rows for sources that cannot run).  A framework name or module:attribute."""
+    """Sources → (Targets and Peers, rows for sources that cannot run).  A framework name or module:attribute."""
     found, missing = [], []
     for source in sources:
+        found += peers.peers_of(source)
         if source in ADAPTERS:
             try:
                 found += load(source).targets()
@@ -43,8 +47,9 @@ def resolve(sources, rule=None):
                 missing.append(Row(source, "(all)", status="not installed", notes=[str(exc)]))
         elif ":" in source:
             found += load_targets(source, rule)
-        else:
-            raise KeyError(f"unknown source {source!r}: a framework ({', '.join(sorted(ADAPTERS))}) or module:function")
+        elif source not in peers.frameworks():
+            known = sorted(set(ADAPTERS) | set(peers.frameworks()))
+            raise KeyError(f"unknown source {source!r}: a framework ({', '.join(known)}) or module:function")
     return found, missing
 
 
@@ -61,16 +66,30 @@ def crosscheck_target(target: Target, *, examples=30, seed=0, progress=None) -> 
     return Row(target.framework, target.label, target.rule, status, fp, notes)
 
 
+def crosscheck_peer(peer: peers.Peer, *, examples=30, seed=0) -> Row:
+    try:
+        found = peers.survey(peer, examples=examples, seed=seed)
+    except ImportError as exc:
+        return Row(peer.framework, peer.label, peer.rule, "not installed", notes=[f"{peer.requires}: {exc}"])
+    status = "error" if found.error else ("matched" if found.matched else "no convention")
+    return Row(peer.framework, peer.label, peer.rule, status, found, list(peer.notes))
+
+
 def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, seed=0, progress=None) -> list[Row]:
     """Fingerprint every target of ``sources``; ``rules`` keeps only those rules (e.g. {"adam"})."""
+    from verify.checks.catalogue import checkable
+
     targets, rows = resolve(sources, rule)
     targets = [t for t in targets if not rules or t.rule in rules]
     for i, target in enumerate(targets, 1):
         if progress:
             progress(i, len(targets), target.label)
-        rows.append(crosscheck_target(target, examples=examples, seed=seed))
+        if isinstance(target, peers.Peer):
+            rows.append(crosscheck_peer(target, examples=examples, seed=seed))
+        else:
+            rows.append(crosscheck_target(target, examples=examples, seed=seed))
     # rows grouped by rule, in the registry's order; frameworks in the order asked
-    rule_order, order = {name: k for k, name in enumerate(RULES)}, {s: k for k, s in enumerate(sources)}
+    rule_order, order = {name: k for k, name in enumerate(checkable())}, {s: k for k, s in enumerate(sources)}
     return sorted(rows, key=lambda r: (rule_order.get(r.rule, len(rule_order)), order.get(r.framework, len(order))))
 
 
@@ -85,7 +104,8 @@ def _cells(row: Row) -> list[str]:
     if row.status == "matched":
         convention = fp.describe()
         edges = "holds" if fp.edges is None or fp.edges.passed else f"fails at t={fp.edges.counterexample.t}"
-        return [row.optimizer, row.rule, convention, f"{fp.worst_ulps:.3g}", edges, "; ".join(row.notes)]
+        worst = f"{fp.worst_ratio:.2f} of allowed" if math.isnan(fp.worst_ulps) else f"{fp.worst_ulps:.3g}"
+        return [row.optimizer, row.rule, convention, worst, edges, "; ".join(row.notes)]
     if row.status == "error":
         return [row.optimizer, row.rule, f"ERROR: {fp.error}", "", "", "; ".join(row.notes)]
     return [row.optimizer, row.rule, f"NONE (closest: {fp.describe()})", "", "", "; ".join(row.notes)]

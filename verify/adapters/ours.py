@@ -1,17 +1,16 @@
 """Adapters: each implementation seen through one protocol, ``step(**arrays, t=t, **hyperparameters)``.
 
 This module adapts our own kernels; a user's plain function already has the protocol.
-The rule's convention names map onto the kernel's arguments here, in one table.
+The rules' convention axes carry the names of the kernels' keyword arguments (``eps_mode``, ``decay``,
+``lr_position``, ...), so a variant of a rule is passed to its kernel as it is, completed with the rule's
+defaults (an axis the rule does not have is an error, not a stray keyword).
 """
 from __future__ import annotations
 
 import numpy as np
 
 import kernels
-
-# rule convention axis -> kernels.adam_step keyword
-ADAM_CONVENTION_ARGS = {"eps": "eps_mode", "bias_correction": "bias_correction", "weight_decay": "decay",
-                        "amsgrad": "amsgrad"}
+from derivations import rule as find_rule
 
 
 def array_module(backend: str):
@@ -28,6 +27,11 @@ def array_module(backend: str):
     raise ValueError(f"backend must be 'numpy' or 'cupy', got {backend!r}")
 
 
+def _keywords(rule_name: str, conventions: dict) -> dict:
+    """``conventions`` completed with the rule's defaults: the kernel's convention keywords."""
+    return find_rule(rule_name).conventions(**conventions)
+
+
 def gpu_available() -> bool:
     try:
         array_module("cupy")
@@ -37,7 +41,7 @@ def gpu_available() -> bool:
 
 
 def adam_kernel(conventions: dict, *, fused: bool = True):
-    kw = {ADAM_CONVENTION_ARGS[axis]: value for axis, value in conventions.items()}
+    kw = _keywords("adam", conventions)  # eps_mode, bias_correction, decay, amsgrad
 
     def kernel_adam(p, g, m, v, t, vmax=None, **hyper):
         kernels.adam_step(p, g, m, v, t, vmax=vmax, fused=fused, **kw, **hyper)
@@ -58,8 +62,7 @@ def ema_kernel(conventions: dict):
 
 
 def sgd_kernel(conventions: dict):
-    kw = dict(lr_position=conventions["lr"], init=conventions["init"], nesterov=conventions["nesterov"],
-              decay=conventions["weight_decay"])
+    kw = _keywords("sgd", conventions)  # lr_position, init, nesterov, decay
 
     def kernel_sgd(p, g, buf, t, **hyper):
         kernels.sgd_step(p, g, buf, t, **kw, **hyper)
@@ -69,8 +72,7 @@ def sgd_kernel(conventions: dict):
 
 
 def rmsprop_kernel(conventions: dict):
-    kw = dict(eps_mode=conventions["eps"], centered=conventions["centered"], lr_position=conventions["lr"],
-              decay=conventions["weight_decay"])
+    kw = _keywords("rmsprop", conventions)  # eps_mode, centered, lr_position, decay
 
     def kernel_rmsprop(p, g, v, buf, t, gavg=None, **hyper):
         kernels.rmsprop_step(p, g, v, t, gavg=gavg, buf=buf, **kw, **hyper)

@@ -18,13 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, reject, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Unsatisfiable
+
 from hypothesis import strategies as st
 
+from verify.checks.common import Mismatch, Report, Tracker, invalid, run_until_failure
 from verify.core import options
-
 from verify.strategies import arrays as strategies
 from verify.core.deadline import Caller, DeadlineExceeded, Heartbeat
 from verify.core.dtypes import overflow_threshold
@@ -52,47 +53,16 @@ class Counterexample:
 
 
 @dataclass
-class CheckReport:
-    rule: str
-    conventions: dict
-    implementation: str
-    mode: str
-    dtypes: tuple
-    examples: int = 0
-    worst_ulps: float = 0.0
-    worst_ratio: float = 0.0  # error / allowed error; ≤ 1 passes
-    seconds: float = 0.0
-    counterexample: Counterexample | None = None
+class CheckReport(Report):
+    worst_ulps: float = 0.0  # the worst error in ulps of the implementation's dtype
     repro: str = ""
-    discarded: int = 0  # drawn examples whose reference was undefined (NaN) at their first step
-    invalid: str = ""  # why the check decided nothing (no example ran, most were discarded): not a pass
     call: tuple = ("", "")  # (import line, expression) that gives the implementation, for the reproduction
-    compared: int = 0  # values compared
-    unbounded: int = 0  # of which the rounding analysis could not bound (anything passes there)
 
-    @property
-    def passed(self) -> bool:
-        return self.counterexample is None and not self.invalid
+    def worst(self) -> str:
+        return f"worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
 
-    def message(self) -> str:
-        head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} ({self.mode} check, "
-                f"{self.examples} examples" + (f", {self.discarded} discarded" if self.discarded else "") + ")")
-        if self.passed:
-            loose = f"; {self.unbounded} of {self.compared} values had no finite bound" if self.unbounded else ""
-            return (f"{head}: passed, worst error {self.worst_ulps:.3g} ulp ({self.worst_ratio:.2f} of allowed)"
-                    f"{loose}")
-        if self.invalid:
-            return f"{head}: FAILED\n  {self.invalid}"
-        return f"{head}: FAILED\n  minimal counterexample: {describe(self.counterexample)}\n  reproduce with:\n{self.repro}"
-
-    def as_dict(self) -> dict:
-        c = self.counterexample
-        return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
-                    mode=self.mode, dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
-                    discarded=self.discarded, invalid=self.invalid, compared=self.compared,
-                    unbounded=self.unbounded,
-                    worst_ulps=self.worst_ulps, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
-                    counterexample=None if c is None else c.__dict__, repro=self.repro)
+    def failure_lines(self) -> list[str]:
+        return [f"minimal counterexample: {describe(self.counterexample)}", "reproduce with:", self.repro]
 
 
 def describe(c: Counterexample) -> str:
@@ -103,10 +73,6 @@ def describe(c: Counterexample) -> str:
         return f"{where}: the reference is undefined (NaN) there, but the implementation gave {c.got!r}"
     return (f"{where}: expected {c.expected!r}, got {c.got!r}, "
             f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
-
-
-class Mismatch(AssertionError):
-    pass
 
 
 class _Malformed(Mismatch):
@@ -150,24 +116,13 @@ def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, ca
     return {o: _to_numpy(result[o]) for o in outputs}
 
 
-class Tracker:
-    """Worst error seen, examples run and discarded, and the last failing example (after
-    shrinking: the minimal one)."""
+class ElementwiseTracker(Tracker):
+    """Tracker's counts, and the worst error in ulps besides the worst ratio."""
 
     def __init__(self):
-        self.examples = 0
-        self.discarded = 0
-        self.compared = 0  # values compared
-        self.unbounded = 0  # of which had no finite bound (the analysis allows anything there)
+        super().__init__()
         self.worst_ulps = 0.0
-        self.worst_ratio = 0.0
-        self.failure: Counterexample | None = None
-
-    def discard(self) -> None:
-        """The drawn example's reference is undefined: not counted as run; Hypothesis draws another."""
-        self.examples -= 1
-        self.discarded += 1
-        reject()
+        self.hung = False  # the implementation ran past its deadline (not minimised: it would hang again)
 
     def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
         """``rounded``: the formula evaluated in float64 along the rule's tree (the bound program's
@@ -207,13 +162,12 @@ class Tracker:
         failure = Counterexample(t, dtype, _lists(arrays), dict(hyper), "", 0, float("nan"), float("nan"),
                                  float("inf"), 0.0, problem=problem, history=dict(history or {}))
         if isinstance(exc, DeadlineExceeded):
-            self.failure = failure
+            self.failure, self.hung = failure, True
             raise _Abort(problem)
         self._fail(failure)
 
     def _fail(self, counterexample):
-        self.failure = counterexample
-        raise Mismatch(counterexample.problem or "mismatch")
+        self.fail(counterexample, counterexample.problem or "mismatch")
 
 
 def _verdict(got, expected, allowed, dtype, rounded=None):
@@ -391,7 +345,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                    hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     program = bound_program(compiled)
     subnormals = not flushes_subnormals(xp)
-    tracker = Tracker()
+    tracker = ElementwiseTracker()
     outputs = compiled.outputs
     label = name or _describe(step_fn)
     heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
@@ -525,7 +479,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
                    hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
     subnormals = not flushes_subnormals(xp)
-    tracker = Tracker()
+    tracker = ElementwiseTracker()
     label = name or _describe(run_fn)
     heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
     caller = Caller(o.deadline, heartbeat)
@@ -564,7 +518,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
 def _fails_again(attempts) -> Counterexample | None:
     """The counterexample of the first attempt (a function of a fresh Tracker) that fails again."""
     for attempt in attempts:
-        retry = Tracker()
+        retry = ElementwiseTracker()
         try:
             attempt(retry)
         except (Mismatch, _Abort):
@@ -586,37 +540,19 @@ def _cut(history: dict, failure: Counterexample, index) -> Problem:
 
 def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
     start = time.perf_counter()
-    aborted = False
-    try:
-        run()
-    except Mismatch:
-        pass
-    except _Abort:  # the implementation hung: calling it again to minimise would hang again
-        aborted = True
-    except Unsatisfiable:  # every drawn example was discarded: _invalid says so
-        pass
+    run_until_failure(run, stop=(Mismatch, Unsatisfiable, _Abort))
     failure = tracker.failure
-    if failure is not None and not aborted:
+    if failure is not None and not tracker.hung:  # a hung implementation would hang again while minimising
         failure = smallest(failure)
     report = CheckReport(compiled.rule.name, compiled.rule.conventions(**(conventions or {})), implementation, mode,
-                         o.dtypes, tracker.examples, tracker.worst_ulps, tracker.worst_ratio,
-                         time.perf_counter() - start, failure, discarded=tracker.discarded, call=call,
-                         compared=tracker.compared, unbounded=tracker.unbounded)
+                         o.dtypes, examples=tracker.examples, discarded=tracker.discarded, compared=tracker.compared,
+                         unbounded=tracker.unbounded, worst_ratio=tracker.worst_ratio, worst_ulps=tracker.worst_ulps,
+                         seconds=time.perf_counter() - start, counterexample=failure, call=call)
     if failure is None:
-        report.invalid = _invalid(tracker)
+        report.invalid = invalid(tracker, "the reference is undefined (NaN) at their first step")
     else:
         from verify.report import reproduction
 
         report.repro = reproduction(report)
     return report
 
-
-def _invalid(tracker) -> str:
-    """Why a check without a counterexample still decided nothing, or "" when it did."""
-    if tracker.examples == 0:
-        return (f"no example ran: all {tracker.discarded} drawn examples were discarded because the reference is "
-                f"undefined (NaN) for them" if tracker.discarded else "no example ran")
-    if tracker.discarded > tracker.examples:
-        return (f"most drawn examples were discarded ({tracker.discarded} against {tracker.examples} run): the "
-                f"reference is undefined (NaN) at their first step, so the check decided too little to pass")
-    return ""

@@ -43,7 +43,6 @@ Mutants of both the implementations and the claims are planted in tests/planted/
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from statistics import NormalDist
@@ -54,8 +53,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
 
+from verify.checks.common import Report, Tracker, invalid, run_until_failure
 from verify.checks.elementwise import how_to_call, hypothesis_settings
 
 U = Fraction(1, 2**53)  # unit roundoff of float64
@@ -71,79 +70,52 @@ def gamma(k: int) -> Fraction:
 
 # ---- the report ----------------------------------------------------------------------------------------
 @dataclass
-class EstimatorReport:
-    estimator: str
-    space: str
-    implementation: str
-    mode: str  # "exact" or "statistical"
-    examples: int = 0
-    worst_ratio: float = 0.0  # |found − claimed| / allowed, worst over every compared moment; ≤ 1 passes
-    seconds: float = 0.0
-    counterexample: dict | None = None
+class EstimatorReport(Report):
+    """A Report whose rule is the estimator and whose one convention is the sample space."""
+    space: str = ""
     false_alarm: float = 0.0  # the probability that a correct implementation fails (0 for an exact check)
-    invalid: str = ""
-    discarded: int = 0  # as in the rules' reports; no estimator example is ever undefined
 
     @property
-    def passed(self) -> bool:
-        return self.counterexample is None and not self.invalid
+    def estimator(self) -> str:
+        return self.rule
 
-    # for the CLI's table, beside the rules' reports
-    @property
-    def rule(self) -> str:
-        return self.estimator
+    def subject(self) -> str:
+        return f"estimator {self.rule!r} over {self.space}"
 
-    @property
-    def conventions(self) -> dict:
-        return {"space": self.space}
-
-    def message(self) -> str:
+    def budget(self) -> str:
         rate = "exact" if self.mode == "exact" else f"false-alarm rate {self.false_alarm:g}"
-        head = (f"{self.implementation} vs estimator {self.estimator!r} over {self.space} ({self.mode} check, {rate}, "
-                f"{self.examples} examples)")
-        if self.passed:
-            return f"{head}: passed, worst {self.worst_ratio:.3g} of allowed"
-        if self.invalid:
-            return f"{head}: FAILED\n  {self.invalid}"
+        return f"{rate}, {super().budget()}"
+
+    def worst(self) -> str:
+        return f"worst {self.worst_ratio:.3g} of allowed"
+
+    def failure_lines(self) -> list[str]:
         c = self.counterexample
-        lines = [f"{head}: FAILED", f"  minimal counterexample: {c['problem']}",
-                 f"  data: {c['data']}, sizes: {c['sizes']}",
-                 f"  claimed {c['what']}: {c['claimed']}", f"  found   {c['what']}: {c['found']}",
-                 f"  allowed difference: {c['allowed']}"]
-        if c.get("repro"):
-            lines += ["  reproduce with:", c["repro"]]
-        return "\n".join(lines)
+        lines = [f"minimal counterexample: {c['problem']}", f"data: {c['data']}, sizes: {c['sizes']}",
+                 f"claimed {c['what']}: {c['claimed']}", f"found   {c['what']}: {c['found']}",
+                 f"allowed difference: {c['allowed']}"]
+        return lines + (["reproduce with:", c["repro"]] if c.get("repro") else [])
 
     def as_dict(self) -> dict:
-        return dict(estimator=self.estimator, space=self.space, implementation=self.implementation, mode=self.mode,
-                    passed=self.passed, examples=self.examples, worst_ratio=self.worst_ratio,
-                    false_alarm=self.false_alarm, seconds=round(self.seconds, 3), invalid=self.invalid,
-                    counterexample=self.counterexample)
+        return dict(super().as_dict(), estimator=self.rule)
 
 
-class _Mismatch(AssertionError):
-    pass
-
-
-class _Tracker:
-    def __init__(self):
-        self.examples = 0
-        self.worst = 0.0
-        self.failure = None
+class MomentTracker(Tracker):
+    """Compares exact moments (Fractions) entrywise; a failure shows claimed, found and allowed."""
 
     def compare(self, what, claimed, found, allowed, context):
         """Entrywise |found − claimed| ≤ allowed (nested lists of Fractions/floats of one shape)."""
         for c, f, a in zip(_flat(claimed), _flat(found), _flat(allowed)):
+            self.compared += 1
             error = abs(f - c)
             if not error <= a:
-                self.fail(what, claimed, found, allowed, context, f"{what}: |found − claimed| = {float(error):.6g} "
-                          f"> allowed {float(a):.3g}")
-            self.worst = max(self.worst, float(error / a) if a > 0 else 0.0)
+                self.fail_moments(what, claimed, found, allowed, context,
+                                  f"{what}: |found − claimed| = {float(error):.6g} > allowed {float(a):.3g}")
+            self.worst_ratio = max(self.worst_ratio, float(error / a) if a > 0 else 0.0)
 
-    def fail(self, what, claimed, found, allowed, context, problem):
-        self.failure = dict(problem=problem, what=what, claimed=_show(claimed), found=_show(found),
-                            allowed=_show(allowed, float), **context)
-        raise _Mismatch(problem)
+    def fail_moments(self, what, claimed, found, allowed, context, problem):
+        self.fail(dict(problem=problem, what=what, claimed=_show(claimed), found=_show(found),
+                       allowed=_show(allowed, float), **context), problem)
 
 
 def _flat(x):
@@ -345,7 +317,7 @@ def check_exact(name: str, implementation=None, space: str | None = None, *, var
         raise ValueError(f"sample space {space!r} of {est.name!r} is continuous: use check_statistical")
     if implementation is None:
         implementation, variance = binding.kernel, variance or binding.variance_kernel
-    tracker = _Tracker()
+    tracker = MomentTracker()
 
     @hypothesis_seed(seed)
     @hypothesis_settings(examples)
@@ -363,15 +335,15 @@ def check_exact(name: str, implementation=None, space: str | None = None, *, var
             mean, cov, mean_allow, rms_allow = exact_moments(est, implementation, data, sizes, space, xp=xp,
                                                              binding=binding)
         except Exception as exc:  # a crash or a NaN: the implementation's failure, reported as such
-            tracker.fail("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
+            tracker.fail_moments("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
         scalar = est.output == "scalar"
         cm = [claimed_mean] if scalar else claimed_mean
         cv = [[claimed_var]] if scalar else claimed_var
         if len(mean) != len(cm):
-            tracker.fail("output", len(cm), len(mean), 0, context, f"{len(mean)} outputs, expected {len(cm)}")
+            tracker.fail_moments("output", len(cm), len(mean), 0, context, f"{len(mean)} outputs, expected {len(cm)}")
         tracker.compare("mean", cm, mean, mean_allow, context)
         if any(cv[k][k] < 0 for k in range(len(cv))):
-            tracker.fail("variance", cv, cov, "-", context, "the claimed variance is negative")
+            tracker.fail_moments("variance", cv, cov, "-", context, "the claimed variance is negative")
         sigma = [_sqrt_up(cv[k][k]) for k in range(len(cv))]
         e = rms_allow
         allowed = [[sigma[k] * e[l] + e[k] * sigma[l] + e[k] * e[l] for l in range(len(e))] for k in range(len(e))]
@@ -394,7 +366,7 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
     per_test = false_alarm / (2 * examples)  # Bonferroni over the mean and variance tests of every example
     x = math.log(4 / per_test)  # Laurent–Massart: P(miss) ≤ 4e^{−x}
     z = NormalDist().inv_cdf(1 - per_test / 2)
-    tracker = _Tracker()
+    tracker = MomentTracker()
 
     @hypothesis_seed(seed)
     @hypothesis_settings(examples)
@@ -413,7 +385,7 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
         try:
             y = np.array([float(_to_numpy(implementation(A, xp.asarray(p)))) for p in probes])
         except Exception as exc:
-            tracker.fail("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
+            tracker.fail_moments("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
         # rounding: per estimate γ·(1/m)Σ_j |x_j|ᵀ|A||x_j| (two roundings per product now that x is not ±1)
         absA = np.abs(np.array([[float(v) for v in row] for row in data["A"]]))
         delta = float(gamma(2 * (m * n * n + n + 4))) * np.einsum("kji,il,kjl->k", np.abs(probes), absA,
@@ -437,29 +409,32 @@ def check_estimator(name: str, implementation=None, space: str | None = None, **
     return check(name, implementation, chosen.name, **options)
 
 
-def check_all(names=(), *, seed: int = 0, xp=np, backend: str = "numpy") -> list[EstimatorReport]:
-    """Our kernels against every estimator over every sample space (the CLI's `check`)."""
+def check_all(names=(), *, examples: int | None = None, seed: int = 0, xp=np,
+              backend: str = "numpy") -> list[EstimatorReport]:
+    """Our kernels against every estimator over every sample space (the CLI's `check`).
+
+    ``examples``: per sample space; None keeps each check's own default (40 exact, 8 statistical: a
+    statistical example costs REPLICATIONS estimates)."""
     from derivations import ESTIMATORS
 
+    budget = {} if examples is None else {"examples": examples}
     reports = []
     for n in names or ESTIMATORS:
         for s in ESTIMATORS[n].spaces:
-            reports.append(check_estimator(n, None, s.name, seed=seed, xp=xp,
+            reports.append(check_estimator(n, None, s.name, seed=seed, xp=xp, **budget,
                                            label=f"{_describe(BINDINGS[n].kernel)} ({backend})"))
     return reports
 
 
 def _finish(run, tracker, estimator, space, label, mode, false_alarm, implementation) -> EstimatorReport:
-    start = time.perf_counter()
-    try:
-        run()
-    except (_Mismatch, Unsatisfiable):
-        pass
-    report = EstimatorReport(estimator, space, label, mode, tracker.examples, tracker.worst,
-                             time.perf_counter() - start, tracker.failure, false_alarm)
+    seconds = run_until_failure(run)
+    report = EstimatorReport(estimator, {"space": space}, label, mode, examples=tracker.examples,
+                             discarded=tracker.discarded, compared=tracker.compared, unbounded=tracker.unbounded,
+                             worst_ratio=tracker.worst_ratio, seconds=seconds, counterexample=tracker.failure,
+                             space=space, false_alarm=false_alarm)
     if tracker.failure is not None:
         if mode == "exact":
             report.counterexample["repro"] = _repro(estimator, space, tracker.failure, implementation)
-    elif tracker.examples == 0:
-        report.invalid = "no example ran"
+    else:
+        report.invalid = invalid(tracker)
     return report

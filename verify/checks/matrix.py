@@ -37,21 +37,20 @@ Entry points for the CLI: ``MATRIX_RULES``, ``kernel_for(name, conventions)`` an
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import given, reject
+from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
 
 from derivations.registry import MATRIX_RULES
 
 from verify.strategies import objectives as obj
 from verify.core import options as options_
+from verify.checks.common import Report, Tracker, invalid, label, run_until_failure, to_numpy
 from verify.checks.elementwise import hypothesis_settings
 from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
 
@@ -118,75 +117,28 @@ def solve_backward_error(n: int, u: float, solve: str) -> float:
 
 # --- the report ----------------------------------------------------------------------------------
 @dataclass
-class MatrixReport:
-    rule: str
-    conventions: dict
-    implementation: str
-    dtypes: tuple
-    examples: int = 0
-    discarded: int = 0
-    worst_ratio: float = 0.0  # error / allowed; ≤ 1 passes
-    seconds: float = 0.0
-    counterexample: dict | None = None
-    invalid: str = ""
-    compared: int = 0
-    unbounded: int = 0
+class MatrixReport(Report):
+    mode: str = "matrix"
+
+    def failure_lines(self) -> list[str]:
+        c = self.counterexample
+        return [f"minimal counterexample: {c['problem']}", "reproduce with:", c["repro"]]
+
+
+class _Tracker(Tracker):
+    """The matrix checks' calls (kept for verify/checks/reduction.py until it moves to Tracker's)."""
+
+    def compare(self, what: str, error, allowed, context: dict):
+        self.compare_ratios(what, error, allowed, context)
+
+    def fail(self, problem, context=None):
+        if context is None:  # Tracker's own (failure, problem) call
+            return super().fail(problem)
+        super().fail(dict(problem=problem, **context), problem)
 
     @property
-    def passed(self) -> bool:
-        return self.counterexample is None and not self.invalid
-
-    def message(self) -> str:
-        head = (f"{self.implementation} vs rule {self.rule!r} {self.conventions} (matrix check, {self.examples} "
-                f"examples" + (f", {self.discarded} discarded" if self.discarded else "") + ")")
-        if self.passed:
-            return f"{head}: passed, worst error {self.worst_ratio:.3g} of allowed"
-        if self.invalid:
-            return f"{head}: FAILED\n  {self.invalid}"
-        c = self.counterexample
-        return f"{head}: FAILED\n  minimal counterexample: {c['problem']}\n  reproduce with:\n{c['repro']}"
-
-    def as_dict(self) -> dict:
-        return dict(rule=self.rule, conventions=self.conventions, implementation=self.implementation,
-                    mode="matrix", dtypes=list(self.dtypes), passed=self.passed, examples=self.examples,
-                    discarded=self.discarded, invalid=self.invalid, compared=self.compared,
-                    unbounded=self.unbounded, worst_ratio=self.worst_ratio, seconds=round(self.seconds, 3),
-                    counterexample=self.counterexample)
-
-
-class _Mismatch(AssertionError):
-    pass
-
-
-class _Tracker:
-    def __init__(self):
-        self.examples = self.discarded = self.compared = self.unbounded = 0
-        self.worst = 0.0
-        self.failure = None
-
-    def discard(self):
-        self.examples -= 1
-        self.discarded += 1
-        reject()
-
-    def compare(self, what: str, error: np.ndarray, allowed: np.ndarray, context: dict):
-        error, allowed = np.atleast_1d(error).astype(float), np.atleast_1d(allowed).astype(float)
-        self.compared += error.size
-        self.unbounded += int(np.count_nonzero(np.isinf(allowed)))
-        ok = error <= allowed
-        with np.errstate(all="ignore"):
-            ratio = np.where(allowed > 0, error / np.where(allowed > 0, allowed, 1), np.where(error > 0, np.inf, 0))
-        ratio = np.where(np.isnan(ratio), np.inf, ratio)
-        if ok.all():
-            finite = ratio[np.isfinite(allowed)]
-            self.worst = max(self.worst, float(finite.max()) if finite.size else 0.0)
-            return
-        i = int(np.argmax(np.where(ok, -1, ratio)))
-        self.fail(f"{what}: error {error[i]:.6g} > allowed {allowed[i]:.6g} (component {i})", context)
-
-    def fail(self, problem: str, context: dict):
-        self.failure = dict(problem=problem, **context)
-        raise _Mismatch(problem)
+    def worst(self) -> float:
+        return self.worst_ratio
 
 
 def _repro(rule: str, context: dict) -> str:
@@ -197,13 +149,11 @@ def _repro(rule: str, context: dict) -> str:
 
 
 def _exact_or_none(a):
-    a = _to_numpy(a)
+    a = to_numpy(a)
     return obj.exact(a) if np.isfinite(a).all() else None
 
 
-def _to_numpy(a):
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
-
+_to_numpy = to_numpy  # (kept for verify/checks/reduction.py until it moves to to_numpy)
 
 # --- Newton ---------------------------------------------------------------------------------------
 def newton_reference(objective, x, damping, solve: str):
@@ -244,7 +194,7 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
     """``step(x, *, value, grad, hvp, damping) -> x_new`` against x - (H + λI)⁻¹g."""
     conv = {"solve": "symmetric", **(conventions or {})}
     solve = conv["solve"]
-    tracker = _Tracker()
+    tracker = Tracker()
 
     @hypothesis_seed(seed)
     @hypothesis_settings(examples)
@@ -264,15 +214,15 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
         context = dict(objective=objective.describe(), x=x.tolist(), hyperparameters=dict(damping=damping),
                        dtype=dtype)
         try:
-            got = _to_numpy(step(xp.asarray(x), damping=damping, **obj.oracle(objective, xp)))
+            got = to_numpy(step(xp.asarray(x), damping=damping, **obj.oracle(objective, xp)))
         except Exception as exc:
-            tracker.fail(f"the implementation raised {type(exc).__name__}: {exc}", context)
+            tracker.mismatch(f"the implementation raised {type(exc).__name__}: {exc}", context)
         if got.shape != x.shape or got.dtype != x.dtype:
-            tracker.fail(f"returned shape {got.shape}, dtype {got.dtype}; expected {x.shape}, {x.dtype}", context)
+            tracker.mismatch(f"returned shape {got.shape}, dtype {got.dtype}; expected {x.shape}, {x.dtype}", context)
         if not np.isfinite(got).all():
-            tracker.fail(f"returned {got.tolist()}, expected finite {[float(v) for v in x_star]}", context)
+            tracker.mismatch(f"returned {got.tolist()}, expected finite {[float(v) for v in x_star]}", context)
         error = norm2([a - b for a, b in zip(obj.exact(got), x_star)])
-        tracker.compare(f"‖x̂ - x*‖₂ (x̂ = {got.tolist()}, x* ≈ {[float(v) for v in x_star]})", error, allowed,
+        tracker.compare_ratios(f"‖x̂ - x*‖₂ (x̂ = {got.tolist()}, x* ≈ {[float(v) for v in x_star]})", error, allowed,
                         context)
 
     return _finish(run, tracker, "newton", conv, name or _label(step), dtypes)
@@ -364,7 +314,7 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
 
     ``nonzero_rhs``: discard b = 0 (scipy's cg returns x = 0 at once there, without iterating)."""
     conv = {**CG_DEFAULTS, **(conventions or {})}
-    tracker = _Tracker()
+    tracker = Tracker()
 
     @hypothesis_seed(seed)
     @hypothesis_settings(examples)
@@ -389,16 +339,16 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
         try:
             x_k, seen = run_fn(xp.asarray(x0), iterations=k, **obj.oracle(objective, xp))
         except Exception as exc:
-            tracker.fail(f"the implementation raised {type(exc).__name__}: {exc}", context)
+            tracker.mismatch(f"the implementation raised {type(exc).__name__}: {exc}", context)
         seen = [tuple(_exact_or_none(v) for v in step) for step in seen]
         if len(seen) != k:
-            tracker.fail(f"reported {len(seen)} iterations, expected {k}", context)
+            tracker.mismatch(f"reported {len(seen)} iterations, expected {k}", context)
         iterates = [s[0] for s in seen] + [_exact_or_none(x_k)]
         g_prev = d_prev = None
         for t, (x, g, d) in enumerate(seen):
             where = dict(context, iteration=t + 1)
             if x is None or g is None or d is None:
-                tracker.fail(f"x_{t + 1}, g_{t + 1} or d_{t + 1} is not finite", where)
+                tracker.mismatch(f"x_{t + 1}, g_{t + 1} or d_{t + 1} is not finite", where)
             out = cg_iteration(objective, conv, x, g, d, g_prev, d_prev, t == 0, u)
             if out is None or "x" not in out:  # a zero denominator: no step defined from here on
                 if t == 0:
@@ -406,15 +356,15 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
                 break
             if t == 0 or conv["gradient"] == "oracle":
                 g_exact, e_g = gradient_bound(objective, x, u)
-                tracker.compare(f"g_{t + 1}", _abs([a - b for a, b in zip(g, g_exact)]), e_g, where)
+                tracker.compare_ratios(f"g_{t + 1}", _abs([a - b for a, b in zip(g, g_exact)]), e_g, where)
             nexts = (("d", t + 1, d), ("x", t + 2, iterates[t + 1]), ("g", t + 2, seen[t + 1][1] if t + 1 < k else _NONE))
             for key, index, got in nexts:
                 if key not in out or got is _NONE:
                     continue
                 if got is None:
-                    tracker.fail(f"{key}_{index} is not finite", where)
+                    tracker.mismatch(f"{key}_{index} is not finite", where)
                 ref, e = out[key]
-                tracker.compare(f"{key}_{index}", _abs([a - b for a, b in zip(got, ref)]),
+                tracker.compare_ratios(f"{key}_{index}", _abs([a - b for a, b in zip(got, ref)]),
                                 REASSOCIATION_FACTOR * np.asarray(e), where)
             g_prev, d_prev = g, d
 
@@ -422,26 +372,18 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
 
 
 # --- shared -----------------------------------------------------------------------------------------
-def _label(fn) -> str:
-    return getattr(fn, "__qualname__", None) or type(fn).__name__
+_label = label
 
 
-def _finish(run, tracker, rule, conv, label, dtypes) -> MatrixReport:
-    start = time.perf_counter()
-    try:
-        run()
-    except (_Mismatch, Unsatisfiable):
-        pass
-    report = MatrixReport(rule, conv, label, tuple(dtypes), tracker.examples, tracker.discarded, tracker.worst,
-                          time.perf_counter() - start, tracker.failure, compared=tracker.compared,
-                          unbounded=tracker.unbounded)
+def _finish(run, tracker, rule, conv, name, dtypes) -> MatrixReport:
+    seconds = run_until_failure(run)
+    report = MatrixReport(rule, conv, name, dtypes=tuple(dtypes), examples=tracker.examples,
+                          discarded=tracker.discarded, compared=tracker.compared, unbounded=tracker.unbounded,
+                          worst_ratio=tracker.worst_ratio, seconds=seconds, counterexample=tracker.failure)
     if tracker.failure is not None:
         report.counterexample["repro"] = _repro(rule, tracker.failure)
-    elif tracker.examples == 0:
-        report.invalid = f"no example ran ({tracker.discarded} discarded: no meaningful bound or reference)"
-    elif tracker.discarded > tracker.examples:
-        report.invalid = (f"most drawn examples were discarded ({tracker.discarded} against {tracker.examples} "
-                          f"run): the check decided too little to pass")
+    else:
+        report.invalid = invalid(tracker, "no meaningful bound or reference")
     return report
 
 
@@ -470,61 +412,6 @@ class _CGKernel:
         from kernels.optimizers.cg import cg
 
         return cg(x0, grad=grad, hvp=hvp, iterations=iterations, history=True, **self.conv)
-
-
-def scipy_cg(x0, *, iterations, grad, hvp, value=None):
-    """``scipy.sparse.linalg.cg`` with maxiter = iterations and rtol = atol = 0, as a CG run with history.
-
-    scipy reports x_t (callback) and, through the operator, each direction p_t = d_t it multiplies; its
-    residual r is not observable, so the adapter replays scipy's own recurrences (the same NumPy
-    operations in the same order) from the recorded products, and refuses to report anything unless the
-    replay reproduces every x_t scipy reported bit for bit.  scipy's conventions: β = r_tᵀr_t/r_(t-1)ᵀr_(t-1)
-    (Fletcher-Reeves), α = rᵀr/pᵀAp (residual_norm), r recursive, g = -r.
-    """
-    from scipy.sparse.linalg import LinearOperator, cg
-
-    x0 = np.asarray(x0)
-    n, dtype = x0.shape[0], x0.dtype
-    b = -np.asarray(grad(np.zeros_like(x0)))  # grad(0) = -b, exact: b is the dtype's data
-    products = []
-
-    def matvec(v):
-        v = np.asarray(v, dtype=dtype).ravel().copy()
-        q = np.asarray(hvp(x0, v), dtype=dtype)
-        products.append((v, q))
-        return q.copy()
-
-    xs = []
-    with np.errstate(all="ignore"):  # NaN from a zero denominator is a finding, not a warning
-        return _scipy_cg(cg, LinearOperator, x0, b, n, dtype, matvec, products, xs, iterations)
-
-
-def _scipy_cg(cg, LinearOperator, x0, b, n, dtype, matvec, products, xs, iterations):
-    x, info = cg(LinearOperator((n, n), matvec=matvec, dtype=dtype), b.copy(), x0=x0.copy(), rtol=0.0, atol=0.0,
-                 maxiter=iterations, callback=lambda xk: xs.append(np.array(xk, copy=True)))
-    # replay scipy's loop: r = b - A x0 (or b), p = r, then p = r + βp; α = ρ/pᵀq; x += αp; r -= αq
-    if x0.any():
-        r = b - products.pop(0)[1]
-    else:
-        r = b.copy()
-    xr, history, rho_prev, p = x0.copy(), [], None, None
-    for t, (v, q) in enumerate(products):
-        rho = np.dot(r, r)
-        p = r.copy() if t == 0 else p * (rho / rho_prev) + r
-        if not np.array_equal(p, v, equal_nan=True):
-            raise RuntimeError("the replay of scipy's cg diverged from it (direction): refusing to report its state")
-        history.append((xr.copy(), -r, p.copy()))
-        a = rho / np.dot(p, q)
-        xr = xr + a * p
-        r = r - a * q
-        rho_prev = rho
-        if not np.array_equal(xr, xs[t], equal_nan=True):
-            raise RuntimeError("the replay of scipy's cg diverged from it (iterate): refusing to report its state")
-    return x, history
-
-
-SCIPY_CG_CONVENTIONS = dict(beta="fletcher_reeves", alpha="residual_norm", gradient="recursive")
-SCIPY_CG_OPTIONS = dict(nonzero_rhs=True)  # pass to check_matrix with scipy_cg
 
 
 def kernel_for(name: str, conventions: dict | None = None):
