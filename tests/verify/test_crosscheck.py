@@ -82,3 +82,18 @@ def test_markdown_and_bad_usage(monkeypatch, capsys):
     assert main(["crosscheck", "fake_framework:user_adam"]) == 2  # which rule? --rule is needed
     assert "--rule" in capsys.readouterr().err
     assert main(["crosscheck", "nonsense"]) == 2
+
+
+def test_crosscheck_scipy_surveys_cg_under_every_convention(capsys):
+    pytest.importorskip("scipy")
+    assert main(["crosscheck", "scipy", "--only", "cg", "--examples", "6", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert row["optimizer"] == "scipy.sparse.linalg.cg" and row["status"] == "matched"
+    assert row["fingerprint"]["conventions"]["beta"] == "fletcher_reeves"
+    assert row["fingerprint"]["conventions"]["gradient"] == "recursive"
+    assert len(row["fingerprint"]["reports"]) == 8  # every variant of the cg rule was run
+
+
+def test_crosscheck_only_takes_rules_not_estimators(capsys):
+    assert main(["crosscheck", "scipy", "--only", "hutchinson"]) == 2
+    assert "no rule named 'hutchinson'" in capsys.readouterr().err
