@@ -5,12 +5,12 @@ the conventions in ``blocks``; derivations about a rule are built from it (``abo
 """
 from derivations.core.proof import Derivation, DerivationResult, Step, StepResult, check_step
 from derivations.core.estimator import Estimator, SampleSpace
-from derivations.registry import (DERIVATIONS, ESTIMATORS, MATRIX_RULES, RULES, derivation, derivations_about,
-                       derivations_about_estimator, derivations_matching, rule)
+from derivations.registry import (DERIVATIONS, ESTIMATORS, MATRIX_RULES, REDUCTION_RULES, RULES, derivation,
+                                  derivations_about, derivations_about_estimator, derivations_matching, rule)
 from derivations.core.rule import ConventionAxis, Hyperparameter, Rule
 
 __all__ = [
     "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "ESTIMATORS", "Estimator", "Hyperparameter",
-    "MATRIX_RULES", "RULES", "Rule", "SampleSpace", "Step", "StepResult", "check_step", "derivation", "derivations_about",
-    "derivations_about_estimator", "derivations_matching", "rule",
+    "MATRIX_RULES", "REDUCTION_RULES", "RULES", "Rule", "SampleSpace", "Step", "StepResult", "check_step", "derivation",
+    "derivations_about", "derivations_about_estimator", "derivations_matching", "rule",
 ]

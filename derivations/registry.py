@@ -10,24 +10,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from derivations.estimators import bias_variance, hutchinson, minibatch
-from derivations.optimizers import adam, conjugate_gradient, ema, newton, rmsprop, sgd
+from derivations.optimizers import adam, conjugate_gradient, ema, lars, newton, rmsprop, sgd
 from derivations.core.proof import Derivation
 from derivations.core.estimator import Estimator
 from derivations.core.rule import Rule
 
 RULE_MODULES = (ema, sgd, rmsprop, adam)  # each has RULE and BUILDERS {name: build(rule)}
-OTHER_MODULES = (newton, conjugate_gradient, bias_variance)  # BUILDERS {name: build()}
+OTHER_MODULES = (newton, conjugate_gradient, lars, bias_variance)  # BUILDERS {name: build()}
 ESTIMATOR_MODULES = (hutchinson, minibatch)  # each has ESTIMATOR and BUILDERS {name: build(estimator)}
 
 RULES: dict[str, Rule] = {m.RULE.name: m.RULE for m in RULE_MODULES}
 # Rules on vectors and matrices, with an objective oracle (derivations/core/objective.py): checked by
 # verify/checks/matrix.py rather than elementwise.
 MATRIX_RULES = {m.RULE.name: m.RULE for m in (newton, conjugate_gradient)}
+# Per-tensor rules whose update reads norms of whole tensors (derivations/core/reduction.py): checked by
+# verify/checks/reduction.py.
+REDUCTION_RULES = {m.RULE.name: m.RULE for m in (lars,)}
 # A module's name where its derivations use a shorter family prefix: `prove conjugate_gradient` is `prove cg`.
 # Estimators (derivations/core/estimator.py): checked by verify/checks/estimators.py, exactly or statistically.
 ESTIMATORS: dict[str, Estimator] = {m.ESTIMATOR.name: m.ESTIMATOR for m in ESTIMATOR_MODULES}
 ALIASES = {**conjugate_gradient.ALIASES, **minibatch.ALIASES}
-_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES + (newton, conjugate_gradient)}
+_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES + (newton, conjugate_gradient, lars)}
 
 
 class LazyDerivations(Mapping):

@@ -29,10 +29,11 @@ from kernels.optimizers.cg import cg
 from kernels.optimizers.ema import ema_update
 from kernels.estimators.hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
 from kernels.estimators.minibatch import epoch_batches, minibatch_gradient
+from kernels.optimizers.lars import lars_step
 from kernels.optimizers.newton import newton_step
 from kernels.optimizers.rmsprop import rmsprop_step
 from kernels.optimizers.sgd import sgd_step
 
 __all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adam_step", "cg", "ema_update", "epoch_batches",
-           "hutchinson_trace", "hutchinson_variance", "minibatch_gradient", "newton_step", "rademacher_probes",
-           "rmsprop_step", "sgd_step"]
+           "hutchinson_trace", "hutchinson_variance", "lars_step", "minibatch_gradient", "newton_step",
+           "rademacher_probes", "rmsprop_step", "sgd_step"]

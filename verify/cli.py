@@ -45,11 +45,11 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 
 
 def cmd_list(args) -> int:
-    from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, RULES
+    from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, REDUCTION_RULES, RULES
 
     from verify.report import dumps, table
 
-    rules = {**RULES, **MATRIX_RULES}
+    rules = {**RULES, **MATRIX_RULES, **REDUCTION_RULES}
     if args.json:
         print(dumps(dict(
             rules={n: dict(title=r.title, shape=r.shape, hyperparameters={h.name: h.domain for h in r.hyperparameters},

@@ -8,7 +8,7 @@ import sys
 import pytest
 import sympy as sp
 
-from derivations import DERIVATIONS, MATRIX_RULES, RULES, Derivation, Step, check_step, derivations_about, derivations_matching
+from derivations import DERIVATIONS, MATRIX_RULES, REDUCTION_RULES, RULES, Derivation, Step, check_step, derivations_about, derivations_matching
 from derivations.core.about import about, update
 from derivations.core.proof import expect_linear
 
@@ -114,7 +114,7 @@ def test_rule_conventions_reject_unknown_axes_and_values():
     assert len(list(adam.variants())) == 3 * 2 * 3 * 3
 
 
-ALL_RULES = {**RULES, **MATRIX_RULES}
+ALL_RULES = {**RULES, **MATRIX_RULES, **REDUCTION_RULES}
 
 
 @pytest.mark.parametrize("name", sorted(ALL_RULES))

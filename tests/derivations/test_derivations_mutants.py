@@ -4,6 +4,7 @@ its own symbols would pass here, and this test would catch it."""
 import dataclasses
 
 import pytest
+from lars_mutants import RULE_MUTANTS as LARS_MUTANTS
 import sympy as sp
 
 from derivations import DERIVATIONS, MATRIX_RULES, RULES, derivations_about
@@ -93,4 +94,5 @@ def test_the_unchanged_rule_proves_everything_about_it(name):
 
 def test_every_derivation_about_a_rule_is_broken_by_some_mutant():
     about_rules = {n for n, d in DERIVATIONS.items() if d.rule is not None}
-    assert about_rules == set().union(*(expected for _, expected in (*MUTANTS.values(), *MATRIX_MUTANTS.values())))
+    planted = (*MUTANTS.values(), *MATRIX_MUTANTS.values(), *LARS_MUTANTS.values())  # LARS's: test_lars_derivations
+    assert about_rules == set().union(*(expected for _, expected in planted))

@@ -63,14 +63,14 @@ def test_check_points_a_derivation_to_prove(name, kind, no_prove, no_proofs, cap
     assert main(["check", name, *no_prove]) == 2
     err = capsys.readouterr().err
     assert f"is a {kind}, not a rule" in err and f"optverify prove {name}" in err
-    assert "adam, cg, ema, newton, rmsprop, sgd" in err
+    assert "adam, cg, ema, lars, newton, rmsprop, sgd" in err
 
 
 @pytest.mark.parametrize("no_prove", [[], ["--no-prove"]])
 def test_check_unknown_rule_lists_the_rules(no_prove, no_proofs, capsys):
     assert main(["check", "ema", "nosuchrule", *no_prove]) == 2
     err = capsys.readouterr().err
-    assert "no rule named 'nosuchrule'" in err and "known rules: adam, cg, ema, newton, rmsprop, sgd" in err
+    assert "no rule named 'nosuchrule'" in err and "known rules: adam, cg, ema, lars, newton, rmsprop, sgd" in err
     assert "ema.closed_form" not in err  # rules, not derivations
 
 

@@ -97,3 +97,11 @@ def test_crosscheck_scipy_surveys_cg_under_every_convention(capsys):
 def test_crosscheck_only_takes_rules_not_estimators(capsys):
     assert main(["crosscheck", "scipy", "--only", "hutchinson"]) == 2
     assert "no rule named 'hutchinson'" in capsys.readouterr().err
+
+
+def test_crosscheck_optax_finds_lars_conventions_by_running_it(capsys):
+    pytest.importorskip("optax")
+    assert main(["crosscheck", "optax", "--only", "lars", "--examples", "8", "--json"]) == 0
+    rows = {r["optimizer"]: r["fingerprint"]["conventions"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    common = dict(trust_denominator="update_norm", zero_norm="ratio_one", lr_position="inside_buffer")
+    assert rows == {"optax.lars()": dict(common, nesterov=False), "optax.lars(nesterov=True)": dict(common, nesterov=True)}

@@ -36,6 +36,9 @@ PEERS = (
     Peer("scipy", "scipy.sparse.linalg.cg", "cg", "verify.adapters.frameworks.scipy_cg", "scipy_cg", "scipy",
          options=(("nonzero_rhs", True),),
          notes=("b = 0 returns x = 0 at once without iterating: drawn b ≠ 0",)),
+    Peer("optax", "optax.lars()", "lars", "verify.adapters.frameworks.optax_lars", "optax_lars", "optax"),
+    Peer("optax", "optax.lars(nesterov=True)", "lars", "verify.adapters.frameworks.optax_lars",
+         "optax_lars_nesterov", "optax"),
 )
 
 

@@ -15,7 +15,7 @@ def catalogue() -> dict[str, dict]:
     import derivations
 
     return {"elementwise": derivations.RULES, "matrix": derivations.MATRIX_RULES,
-            "reduction": getattr(derivations, "REDUCTION_RULES", {}), "estimator": derivations.ESTIMATORS}
+            "reduction": derivations.REDUCTION_RULES, "estimator": derivations.ESTIMATORS}
 
 
 def checkable() -> list[str]:

@@ -10,8 +10,9 @@ how a counterexample reads.  They agree on the rest, which lives here once:
   decided nothing (``invalid``).  ``passed``, ``message()`` and ``as_dict()`` read the same for all.
 * ``Tracker``: counts examples, discards (``reject()`` to Hypothesis), keeps the worst ratio and the
   last failure; ``fail`` records a failure and raises ``Mismatch``.
-* ``run_until_failure`` runs the Hypothesis test, and ``invalid`` says why a run without a
-  counterexample still decided nothing (no example ran, or more were discarded than ran).
+* ``run_until_failure`` runs the Hypothesis test, ``invalid`` says why a run without a counterexample
+  still decided nothing (no example ran, or more were discarded than ran), and ``conclude`` does both
+  and fills a report from the tracker.
 """
 from __future__ import annotations
 
@@ -130,6 +131,20 @@ def run_until_failure(run, stop=(Mismatch, Unsatisfiable)) -> float:
     except stop:
         pass
     return time.perf_counter() - start
+
+
+def conclude(run, tracker: Tracker, report: Report, repro=None, why_discarded: str = "nothing defined to compare"):
+    """Run the check ``run`` and fill ``report`` from ``tracker``: the counts, the worst ratio, and either the
+    failure (a dict, with ``repro(failure)`` under "repro" when given) or why nothing was decided."""
+    report.seconds = run_until_failure(run)
+    report.examples, report.discarded = tracker.examples, tracker.discarded
+    report.compared, report.unbounded, report.worst_ratio = tracker.compared, tracker.unbounded, tracker.worst_ratio
+    report.counterexample = tracker.failure
+    if tracker.failure is None:
+        report.invalid = invalid(tracker, why_discarded)
+    elif repro is not None:
+        report.counterexample["repro"] = repro(tracker.failure)
+    return report
 
 
 def invalid(tracker, why_discarded: str = "nothing defined to compare") -> str:

@@ -54,7 +54,7 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from verify.checks.common import Report, Tracker, invalid, run_until_failure
+from verify.checks.common import Report, Tracker, conclude, to_numpy
 from verify.checks.elementwise import how_to_call, hypothesis_settings
 
 U = Fraction(1, 2**53)  # unit roundoff of float64
@@ -129,13 +129,9 @@ def _show(x, kind=str):
     return kind(x) if isinstance(x, Fraction) else x
 
 
-def _to_numpy(a):
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
-
-
 def _exact(a) -> list:
     """An implementation's output as exact Fractions (a flat list); NaN/inf raise ValueError."""
-    return [Fraction(float(v)) for v in np.ravel(_to_numpy(a).astype(np.float64))]
+    return [Fraction(float(v)) for v in np.ravel(to_numpy(a).astype(np.float64))]
 
 
 def _sqrt_up(q: Fraction) -> Fraction:
@@ -383,7 +379,7 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
         A = _arrays(data, xp)[0]
         probes = np.random.default_rng(seed).standard_normal((K, m, n))
         try:
-            y = np.array([float(_to_numpy(implementation(A, xp.asarray(p)))) for p in probes])
+            y = np.array([float(to_numpy(implementation(A, xp.asarray(p)))) for p in probes])
         except Exception as exc:
             tracker.fail_moments("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
         # rounding: per estimate γ·(1/m)Σ_j |x_j|ᵀ|A||x_j| (two roundings per product now that x is not ±1)
@@ -427,14 +423,6 @@ def check_all(names=(), *, examples: int | None = None, seed: int = 0, xp=np,
 
 
 def _finish(run, tracker, estimator, space, label, mode, false_alarm, implementation) -> EstimatorReport:
-    seconds = run_until_failure(run)
-    report = EstimatorReport(estimator, {"space": space}, label, mode, examples=tracker.examples,
-                             discarded=tracker.discarded, compared=tracker.compared, unbounded=tracker.unbounded,
-                             worst_ratio=tracker.worst_ratio, seconds=seconds, counterexample=tracker.failure,
-                             space=space, false_alarm=false_alarm)
-    if tracker.failure is not None:
-        if mode == "exact":
-            report.counterexample["repro"] = _repro(estimator, space, tracker.failure, implementation)
-    else:
-        report.invalid = invalid(tracker)
-    return report
+    report = EstimatorReport(estimator, {"space": space}, label, mode, space=space, false_alarm=false_alarm)
+    repro = (lambda failure: _repro(estimator, space, failure, implementation)) if mode == "exact" else None
+    return conclude(run, tracker, report, repro)

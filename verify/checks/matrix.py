@@ -50,7 +50,7 @@ from derivations.registry import MATRIX_RULES
 
 from verify.strategies import objectives as obj
 from verify.core import options as options_
-from verify.checks.common import Report, Tracker, invalid, label, run_until_failure, to_numpy
+from verify.checks.common import Report, Tracker, conclude, label, to_numpy
 from verify.checks.elementwise import hypothesis_settings
 from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
 
@@ -125,22 +125,6 @@ class MatrixReport(Report):
         return [f"minimal counterexample: {c['problem']}", "reproduce with:", c["repro"]]
 
 
-class _Tracker(Tracker):
-    """The matrix checks' calls (kept for verify/checks/reduction.py until it moves to Tracker's)."""
-
-    def compare(self, what: str, error, allowed, context: dict):
-        self.compare_ratios(what, error, allowed, context)
-
-    def fail(self, problem, context=None):
-        if context is None:  # Tracker's own (failure, problem) call
-            return super().fail(problem)
-        super().fail(dict(problem=problem, **context), problem)
-
-    @property
-    def worst(self) -> float:
-        return self.worst_ratio
-
-
 def _repro(rule: str, context: dict) -> str:
     return (f"    from verify.strategies.objectives import Objective  # objective: {context.get('objective')}\n"
             f"    # start x = {context.get('x')}, hyperparameters {context.get('hyperparameters', {})}\n"
@@ -153,7 +137,6 @@ def _exact_or_none(a):
     return obj.exact(a) if np.isfinite(a).all() else None
 
 
-_to_numpy = to_numpy  # (kept for verify/checks/reduction.py until it moves to to_numpy)
 
 # --- Newton ---------------------------------------------------------------------------------------
 def newton_reference(objective, x, damping, solve: str):
@@ -225,7 +208,7 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
         tracker.compare_ratios(f"‖x̂ - x*‖₂ (x̂ = {got.tolist()}, x* ≈ {[float(v) for v in x_star]})", error, allowed,
                         context)
 
-    return _finish(run, tracker, "newton", conv, name or _label(step), dtypes)
+    return _finish(run, tracker, "newton", conv, name or label(step), dtypes)
 
 
 # --- CG -------------------------------------------------------------------------------------------
@@ -368,23 +351,13 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
                                 REASSOCIATION_FACTOR * np.asarray(e), where)
             g_prev, d_prev = g, d
 
-    return _finish(run, tracker, "cg", conv, name or _label(run_fn), dtypes)
+    return _finish(run, tracker, "cg", conv, name or label(run_fn), dtypes)
 
 
 # --- shared -----------------------------------------------------------------------------------------
-_label = label
-
-
 def _finish(run, tracker, rule, conv, name, dtypes) -> MatrixReport:
-    seconds = run_until_failure(run)
-    report = MatrixReport(rule, conv, name, dtypes=tuple(dtypes), examples=tracker.examples,
-                          discarded=tracker.discarded, compared=tracker.compared, unbounded=tracker.unbounded,
-                          worst_ratio=tracker.worst_ratio, seconds=seconds, counterexample=tracker.failure)
-    if tracker.failure is not None:
-        report.counterexample["repro"] = _repro(rule, tracker.failure)
-    else:
-        report.invalid = invalid(tracker, "no meaningful bound or reference")
-    return report
+    return conclude(run, tracker, MatrixReport(rule, conv, name, dtypes=tuple(dtypes)), lambda f: _repro(rule, f),
+                    "no meaningful bound or reference")
 
 
 # --- kernels, peers and the entry points ---------------------------------------------------------------
