@@ -3,11 +3,21 @@
 Knows nothing of arrays or frameworks; never imports ``kernels`` or ``verify``.  Rules are composed of
 the conventions in ``blocks``; derivations about a rule are built from it (``about``), on first use.
 """
-from derivations.core.proof import Derivation, DerivationResult, Step, StepResult, check_step
 from derivations.core.estimator import Estimator, SampleSpace
-from derivations.registry import (DERIVATIONS, ESTIMATORS, MATRIX_RULES, REDUCTION_RULES, RULES, derivation,
-                                  derivations_about, derivations_about_estimator, derivations_matching, rule)
+from derivations.core.proof import Derivation, DerivationResult, Step, StepResult, check_step
 from derivations.core.rule import ConventionAxis, Hyperparameter, Rule
+from derivations.registry import (
+                                  DERIVATIONS,
+                                  ESTIMATORS,
+                                  MATRIX_RULES,
+                                  REDUCTION_RULES,
+                                  RULES,
+                                  derivation,
+                                  derivations_about,
+                                  derivations_about_estimator,
+                                  derivations_matching,
+                                  rule,
+)
 
 __all__ = [
     "ConventionAxis", "DERIVATIONS", "Derivation", "DerivationResult", "ESTIMATORS", "Estimator", "Hyperparameter",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from derivations.core.estimator import Estimator
+from derivations.core.proof import Derivation
+from derivations.core.rule import Rule
 from derivations.estimators import bias_variance, hutchinson, minibatch
 from derivations.optimizers import adam, conjugate_gradient, ema, lars, newton, rmsprop, sgd
-from derivations.core.proof import Derivation
-from derivations.core.estimator import Estimator
-from derivations.core.rule import Rule
 
 RULE_MODULES = (ema, sgd, rmsprop, adam)  # each has RULE and BUILDERS {name: build(rule)}
 OTHER_MODULES = (newton, conjugate_gradient, lars, bias_variance)  # BUILDERS {name: build()}

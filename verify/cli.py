@@ -46,7 +46,6 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 
 def cmd_list(args) -> int:
     from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, REDUCTION_RULES, RULES
-
     from verify.report import dumps, table
 
     rules = {**RULES, **MATRIX_RULES, **REDUCTION_RULES}
@@ -212,7 +211,6 @@ def cmd_bench(args) -> int:
 
 def cmd_crosscheck(args) -> int:
     from derivations import RULES
-
     from verify.adapters import crosscheck
     from verify.checks.catalogue import kind_of
     from verify.report import dumps

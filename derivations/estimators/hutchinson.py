@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.core.proof import Derivation, Step
 from derivations.core.estimator import Estimator, SampleSpace, enumerated_moments, expectation, sign_matrices
+from derivations.core.proof import Derivation, Step
 
 SOURCE = "seed 000_a2fbe8e070163c86.txt §1.4.1.1 (Trace, Hutchinson's method)"
 CASES = ((2, 1), (3, 1), (2, 2))  # (n, m) proved: symbolic A, every outcome enumerated

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.core.proof import Derivation, Step
 from derivations.core.estimator import Estimator, SampleSpace, enumerated_moments, index_tuples, subsets
+from derivations.core.proof import Derivation, Step
 
 SOURCE = "seed 002_affcfe6d2abfd93d.txt (Stochastic Gradient Descent; Implementation); seed 001_08f6c05329770bc7.txt"
 DIM = 2  # gradients in R² (symbolic): a covariance *matrix*, off-diagonal terms included

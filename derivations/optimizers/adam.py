@@ -11,7 +11,14 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.core.about import about, assignment, update
-from derivations.core.blocks import bias_correction, decayed_gradient, decoupled_decay, divide_by_root, ema, weight_decay_axis
+from derivations.core.blocks import (
+    bias_correction,
+    decayed_gradient,
+    decoupled_decay,
+    divide_by_root,
+    ema,
+    weight_decay_axis,
+)
 from derivations.core.proof import UNIT_RHO as rho
 from derivations.core.proof import Derivation, Step, expect_linear, in_unit_interval, peel_last_term
 from derivations.core.rule import ConventionAxis, Hyperparameter, Rule, sym

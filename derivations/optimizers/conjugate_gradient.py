@@ -10,10 +10,10 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.core.about import about
-from derivations.core.proof import Derivation, Step
-from derivations.optimizers.newton import symmetric, vector
 from derivations.core.objective import MatrixRule, Oracle
+from derivations.core.proof import Derivation, Step
 from derivations.core.rule import ConventionAxis
+from derivations.optimizers.newton import symmetric, vector
 
 SOURCE = "seed 004_11e585ad4da93776.txt (Conjugate Gradients; Algorithm 2)"
 

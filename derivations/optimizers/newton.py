@@ -9,8 +9,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.core.about import about
-from derivations.core.proof import Derivation, Step
 from derivations.core.objective import MatrixRule, Oracle, quadratic
+from derivations.core.proof import Derivation, Step
 from derivations.core.rule import ConventionAxis, Hyperparameter
 
 SOURCE = "seed 002_affcfe6d2abfd93d.txt (Newton's Method); seed 003_91c12aa291f221ab.txt; seed 004_11e585ad4da93776.txt"

@@ -11,8 +11,16 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.core.about import about, in_symbols, unroll
-from derivations.core.blocks import (apply_step, buffer_scale, decayed_gradient, decoupled_decay, divide_by_root, ema,
-                     lr_position_axis, weight_decay_axis)
+from derivations.core.blocks import (
+    apply_step,
+    buffer_scale,
+    decayed_gradient,
+    decoupled_decay,
+    divide_by_root,
+    ema,
+    lr_position_axis,
+    weight_decay_axis,
+)
 from derivations.core.proof import Derivation, Step
 from derivations.core.rule import ConventionAxis, Hyperparameter, Rule, sym
 

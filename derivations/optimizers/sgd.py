@@ -22,7 +22,14 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.core.about import about, unroll, update
-from derivations.core.blocks import apply_step, buffer_scale, decayed_gradient, decoupled_decay, lr_position_axis, weight_decay_axis
+from derivations.core.blocks import (
+    apply_step,
+    buffer_scale,
+    decayed_gradient,
+    decoupled_decay,
+    lr_position_axis,
+    weight_decay_axis,
+)
 from derivations.core.proof import Derivation, Step
 from derivations.core.rule import FIRST_STEP, ConventionAxis, Hyperparameter, Rule, sym
 

@@ -13,8 +13,15 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee, scale
-from kernels.core.blocks import (DECAY_MODES, LR_POSITIONS, apply_update, decayed_gradient, lr_factors, validate_decay,
-                     validate_lr_position)
+from kernels.core.blocks import (
+    DECAY_MODES,
+    LR_POSITIONS,
+    apply_update,
+    decayed_gradient,
+    lr_factors,
+    validate_decay,
+    validate_lr_position,
+)
 
 EPS_MODES = ("inside_sqrt", "outside_sqrt")
 __all__ = ["DECAY_MODES", "EPS_MODES", "LR_POSITIONS", "rmsprop_step", "validate_rmsprop"]  # the modes: from blocks

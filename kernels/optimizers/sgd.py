@@ -12,8 +12,15 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee, scale
-from kernels.core.blocks import (DECAY_MODES, LR_POSITIONS, apply_update, decayed_gradient, lr_factors, validate_decay,
-                     validate_lr_position)
+from kernels.core.blocks import (
+    DECAY_MODES,
+    LR_POSITIONS,
+    apply_update,
+    decayed_gradient,
+    lr_factors,
+    validate_decay,
+    validate_lr_position,
+)
 
 INITS = ("zero", "first_gradient")
 __all__ = ["DECAY_MODES", "INITS", "LR_POSITIONS", "sgd_step", "validate_sgd"]  # the modes: from blocks

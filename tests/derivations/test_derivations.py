@@ -8,7 +8,17 @@ import sys
 import pytest
 import sympy as sp
 
-from derivations import DERIVATIONS, MATRIX_RULES, REDUCTION_RULES, RULES, Derivation, Step, check_step, derivations_about, derivations_matching
+from derivations import (
+    DERIVATIONS,
+    MATRIX_RULES,
+    REDUCTION_RULES,
+    RULES,
+    Derivation,
+    Step,
+    check_step,
+    derivations_about,
+    derivations_matching,
+)
 from derivations.core.about import about, update
 from derivations.core.proof import expect_linear
 

@@ -4,8 +4,8 @@ its own symbols would pass here, and this test would catch it."""
 import dataclasses
 
 import pytest
-from lars_mutants import RULE_MUTANTS as LARS_MUTANTS
 import sympy as sp
+from lars_mutants import RULE_MUTANTS as LARS_MUTANTS
 
 from derivations import DERIVATIONS, MATRIX_RULES, RULES, derivations_about
 from derivations.core.rule import STEP, sym

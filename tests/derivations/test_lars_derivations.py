@@ -4,11 +4,11 @@ import dataclasses
 
 import pytest
 import sympy as sp
+from lars_mutants import RULE_MUTANTS
 
 from derivations import DERIVATIONS, REDUCTION_RULES, check_step, derivations_about
 from derivations.core.reduction import ReductionRule, norm, vector
 from derivations.optimizers import lars
-from lars_mutants import RULE_MUTANTS
 
 NAMES = sorted(n for n in DERIVATIONS if n.startswith("lars."))
 

@@ -2,8 +2,8 @@
 and the faithful copy raises no false alarm under 20 seeds."""
 import numpy as np
 import pytest
-
 from adam_mutants import MUTANTS, adam, conventions_for, kwargs_for
+
 from derivations import rule
 from verify import check, check_trajectory
 from verify.adapters.ours import kernel_for

@@ -3,10 +3,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from matrix_mutants import CG_MUTANTS
 
 from derivations.optimizers import conjugate_gradient
 from kernels.optimizers.cg import cg
-from matrix_mutants import CG_MUTANTS
 from verify.adapters import peers
 from verify.adapters.frameworks.scipy_cg import CHECK_OPTIONS, scipy_cg
 from verify.checks.matrix import MATRIX_RULES, check_matrix, kernel_for

@@ -5,9 +5,9 @@ import time
 import numpy as np
 import pytest
 import sympy as sp
+from adam_mutants import MUTANTS, adam, conventions_for, kwargs_for
 
 import verify.core.deadline
-from adam_mutants import MUTANTS, adam, conventions_for, kwargs_for
 from derivations import Rule
 from derivations import rule as find_rule
 from derivations.core.rule import sym

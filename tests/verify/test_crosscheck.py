@@ -5,10 +5,9 @@ import sys
 import types
 
 import pytest
-
-from verify.adapters import frameworks
 from fake_framework import BUGS, PLANTED
-from verify.adapters import crosscheck
+
+from verify.adapters import crosscheck, frameworks
 from verify.cli import main
 
 

@@ -1,5 +1,4 @@
 """verify.check on the EMA kernel, and planted EMA bugs."""
-import numpy as np
 import pytest
 
 from verify import check

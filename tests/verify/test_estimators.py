@@ -2,14 +2,12 @@
 sample space) is caught, and a planted change in an estimator breaks its derivations."""
 import dataclasses
 
+import estimator_mutants as M
 import numpy as np
 import pytest
-import sympy as sp
 
-import estimator_mutants as M
 from derivations import DERIVATIONS, ESTIMATORS, derivations_about_estimator
 from derivations.estimators.hutchinson import ESTIMATOR as HUTCHINSON
-from derivations.estimators.minibatch import ESTIMATOR as MINIBATCH
 from kernels import epoch_batches, hutchinson_trace, hutchinson_variance, minibatch_gradient, rademacher_probes
 from verify.checks.estimators import check_all, check_estimator, check_exact, check_statistical, claimed_moments
 

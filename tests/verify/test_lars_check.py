@@ -2,10 +2,10 @@
 bugs, and the kernel's guarantees (every check before any write, a ValueError naming the argument)."""
 import numpy as np
 import pytest
+from lars_mutants import MUTANTS
 
 from derivations import REDUCTION_RULES
 from kernels import lars_step
-from lars_mutants import MUTANTS
 from verify.checks.catalogue import check_implementation
 from verify.checks.reduction import check_reduction, kernel_for_reduction
 

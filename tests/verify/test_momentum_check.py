@@ -2,10 +2,10 @@
 bug is caught, and the faithful copies raise no false alarm."""
 import numpy as np
 import pytest
+from momentum_mutants import RMSPROP_MUTANTS, SGD_MUTANTS, rmsprop_for, rmsprop_with, sgd_for, sgd_with
 
 from derivations import rule
 from kernels import rmsprop_step, sgd_step
-from momentum_mutants import RMSPROP_MUTANTS, SGD_MUTANTS, rmsprop_for, rmsprop_with, sgd_for, sgd_with
 from verify import check
 from verify.adapters.ours import kernel_for
 

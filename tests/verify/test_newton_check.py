@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from matrix_mutants import NEWTON_MUTANTS
 
 from kernels.optimizers.newton import newton_step
-from matrix_mutants import NEWTON_MUTANTS
 from verify.checks.matrix import MATRIX_RULES, check_matrix, kernel_for, newton_bound, newton_reference
 from verify.strategies.objectives import Objective, oracle
 

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
+from verify import check_steps
+from verify.adapters.ours import kernel_for
 from verify.checks.common import Report, Tracker, invalid
 from verify.checks.elementwise import CheckReport
 from verify.checks.estimators import EstimatorReport, check_exact
 from verify.checks.matrix import MatrixReport, check_matrix
 from verify.cli import main
-from verify.adapters.ours import kernel_for
-from verify import check_steps
 
 SHARED = {"rule", "conventions", "implementation", "mode", "dtypes", "examples", "discarded", "compared",
           "unbounded", "worst_ratio", "seconds", "counterexample", "invalid", "passed"}

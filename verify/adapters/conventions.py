@@ -26,9 +26,17 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations import rule as find_rule
-
-from verify.checks.elementwise import (DEFAULT_DTYPES, CheckReport, Mismatch, ElementwiseTracker, check_trajectory, draw_problem,
-                     follow_trajectory, hypothesis_settings, run_implementation)
+from verify.checks.elementwise import (
+    DEFAULT_DTYPES,
+    CheckReport,
+    ElementwiseTracker,
+    Mismatch,
+    check_trajectory,
+    draw_problem,
+    follow_trajectory,
+    hypothesis_settings,
+    run_implementation,
+)
 from verify.core.deadline import Caller
 from verify.core.options import DEFAULT_DEADLINE
 from verify.reference.elementwise import compile_rule

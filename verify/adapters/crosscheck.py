@@ -8,10 +8,9 @@ surveyed under every convention of their rule (peers.py).
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
-
-import math
 
 from verify.adapters import peers
 from verify.adapters.conventions import Fingerprint, fingerprint

@@ -20,17 +20,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import Unsatisfiable
-
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from verify.checks.common import Mismatch, Report, Tracker, invalid, run_until_failure
 from verify.core import options
-from verify.strategies import arrays as strategies
 from verify.core.deadline import Caller, DeadlineExceeded, Heartbeat
 from verify.core.dtypes import overflow_threshold
 from verify.reference.elementwise import CompiledRule, compile_rule
 from verify.reference.tolerance import REASSOCIATION_FACTOR, bound_program, ulps
+from verify.strategies import arrays as strategies
 
 DEFAULT_DTYPES = ("float32", "float64")
 START_OFFSETS = (0, 0, 0, 9, 999)  # most examples start from zero state at t = 1

@@ -47,12 +47,11 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.registry import MATRIX_RULES
-
-from verify.strategies import objectives as obj
-from verify.core import options as options_
 from verify.checks.common import Report, Tracker, conclude, label, to_numpy
 from verify.checks.elementwise import hypothesis_settings
+from verify.core import options as options_
 from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
+from verify.strategies import objectives as obj
 
 DTYPES = ("float32", "float64")
 

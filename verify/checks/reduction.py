@@ -56,7 +56,6 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.registry import REDUCTION_RULES
-
 from verify.checks.common import Tracker, conclude, label, to_numpy
 from verify.checks.elementwise import how_to_call, hypothesis_settings
 from verify.checks.matrix import MatrixReport, gamma

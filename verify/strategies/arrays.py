@@ -14,7 +14,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 from derivations import Hyperparameter
-
 from verify.core.dtypes import finfo
 
 # Typical values the frameworks use; drawn often, because most users run near them.
