@@ -1,8 +1,11 @@
 """Exponential moving average (EMA): the rule and its derivations.
 
-Sources: seed 003_91c12aa291f221ab.txt ("EWMA": v_t = α v_{t-1} + (1-α) g_t, its expansion
-and "v_t ≈ average over 1/(1-α) last time points") and seed 002_affcfe6d2abfd93d.txt
-(momentum as an EMA; "the first few s are too small", hence bias correction).
+Sources: seed 003_91c12aa291f221ab.txt ("EWMA": v_t = α v_{t-1} + (1-α) g_t for t > 1 and v_1 = g_1,
+its expansion and "v_t ≈ average over 1/(1-α) last time points"; "less noise"), seed
+002_affcfe6d2abfd93d.txt (momentum as an EMA started at 0; "the first few s are too small", hence bias
+correction) and seed 004_11e585ad4da93776.txt (Polyak averaging: the arithmetic mean of the iterates, or
+their EMA).  The two starts are the ``init`` axis: ``zero`` (v_0 = 0, seed 002) and ``first_sample``
+(v_1 = g_1, seed 003).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from derivations.core.about import about, assignment, update
 from derivations.core.blocks import bias_correction, ema
 from derivations.core.proof import UNIT_RHO as rho
 from derivations.core.proof import Derivation, Step, expect_linear, in_unit_interval, peel_last_term
-from derivations.core.rule import ConventionAxis, Hyperparameter, Rule, sym
+from derivations.core.rule import FIRST_STEP, ConventionAxis, Hyperparameter, Rule, sym
 
 SOURCE = "seed 003_91c12aa291f221ab.txt (EWMA); seed 002_affcfe6d2abfd93d.txt (Momentum, Adam: Bias Correction)"
 
@@ -20,6 +23,8 @@ SOURCE = "seed 003_91c12aa291f221ab.txt (EWMA); seed 002_affcfe6d2abfd93d.txt (M
 def _build(conv: dict):
     alpha, g, v = sym("alpha"), sym("g"), sym("v")
     average = v / bias_correction(alpha) if conv["debias"] else v
+    if conv["init"] == "first_sample":  # seed 003: v_1 = g_1 (from v_0 = 0: α·0 + 1·g), then the EMA
+        return ((v, alpha * v + (1 - alpha + alpha * FIRST_STEP) * g), (sym("average"), average))
     return ((v, ema(alpha, v, g)), (sym("average"), average))
 
 
@@ -37,6 +42,10 @@ RULE = Rule(
             False,
             ((False, "report v_t itself"), (True, "report v_t / (1 - α^t), the bias-corrected average")),
         ),
+        ConventionAxis("init", ("zero", "first_sample"), "zero", (
+            ("zero", "v_0 = 0: v_1 = (1-α)g_1 (seed 002; biased towards 0, hence debias)"),
+            ("first_sample", "v_1 = g_1, then v_t = αv_{t-1} + (1-α)g_t (seed 003's EWMA)"),
+        )),
     ),
     build=_build,
     source=SOURCE,
@@ -154,6 +163,87 @@ def mean_age(rule: Rule = RULE) -> Derivation:
     )
 
 
+def stationary_variance(rule: Rule = RULE) -> Derivation:
+    sigma = sp.Symbol("sigma", positive=True)
+    V = sp.Symbol("V", nonnegative=True)
+    vs, gs = sp.symbols("v g", real=True)
+    names = {"v": vs, "g": gs, "alpha": alpha, "t": t + 2}  # a step after the first
+    stepped = update(rule, "v", names)
+    a, b = sp.diff(stepped, vs), sp.diff(stepped, gs)
+    later = update(rule, "v", names, init="first_sample")
+    fixed_point = sp.solve(sp.Eq(V, a**2 * V + b**2 * sigma**2), V)[0]
+    return Derivation(
+        name="ema.stationary_variance",
+        claim=("for inputs g_k independent of the past with variance σ², the EMA's variance settles at "
+               "Var(v) = (1-α)/(1+α)·σ² < σ²: seed 003's 'less noise', made quantitative"),
+        steps=(
+            Step("the rule's update is linear: v ← a·v + b·g", stepped, a * vs + b * gs,
+                 "read off the rule (a = ∂v'/∂v, b = ∂v'/∂g, constants after the first step)"),
+            Step("a = α", a, alpha, "the rule's weight of the past"),
+            Step("b = 1-α", b, 1 - alpha, "the rule's weight of the new sample"),
+            Step("the same step under init = first_sample (t ≥ 2)", later, alpha * vs + (1 - alpha) * gs,
+                 "the first-sample start changes the first step only"),
+            Step("the variance recursion's fixed point", fixed_point, (1 - alpha) ** 2 * sigma**2 / (1 - alpha**2),
+                 "Var(a·v + b·g) = a²Var(v) + b²σ² (g independent of v); V = a²V + b²σ² has one solution for α < 1"),
+            Step("simplified", (1 - alpha) ** 2 * sigma**2 / (1 - alpha**2), (1 - alpha) / (1 + alpha) * sigma**2,
+                 "1 - α² = (1-α)(1+α)"),
+            Step("less noise than one sample", (1 - alpha) / (1 + alpha) * sigma**2, sigma**2,
+                 "σ² - V = 2α/(1+α)·σ² ≥ 0", relation="<=", certificate=2 * alpha / (1 + alpha) * sigma**2),
+        ),
+        assumptions=("0 < α < 1", "g_k independent of v_{k-1}, Var(g_k) = σ² for every k",
+                     "t ≥ 2 (under init = first_sample the first step is v_1 = g_1, the same after it)"),
+        source="seed 003_91c12aa291f221ab.txt (EWMA: 'less noise'); " + SOURCE.split("; ")[1],
+        scope="general in α and σ; the stationary limit (the recursion's fixed point, which it converges to as α² < 1)",
+        **about(rule, init=("zero", "first_sample")),
+    )
+
+
+def first_sample_unbiased(rule: Rule = RULE) -> Derivation:
+    values = [{"v": 0}]
+    for step in (1, 2, 3):  # three steps of the rule from v_0 = 0, stationary inputs E[g] = μ
+        values.append({"v": update(rule, "v", {"v": values[-1]["v"], "g": mu, "alpha": alpha, "t": step},
+                                   init="first_sample")})
+    zero = update(rule, "v", {"v": 0, "g": mu, "alpha": alpha, "t": 1}, init="zero")
+    return Derivation(
+        name="ema.first_sample_unbiased",
+        claim=("started at v_1 = g_1 (seed 003), the EMA's weights sum to exactly 1, so E[v_t] = μ for a "
+               "stationary input with no bias correction; started at 0 it is (1-α)μ after one step"),
+        steps=(
+            Step("t = 1: v_1 = g_1", values[1]["v"], mu, "init = first_sample"),
+            Step("t = 2", values[2]["v"], mu, "αμ + (1-α)μ"),
+            Step("t = 3", values[3]["v"], mu, "and so on: each step keeps a mean of μ"),
+            Step("from zero instead, t = 1", zero, (1 - alpha) * mu, "the missing weight α: hence debias"),
+        ),
+        assumptions=("E[g_k] = μ for every k (E is linear and the rule linear in g, so E[v] follows the rule on μ)",),
+        source="seed 003_91c12aa291f221ab.txt (EWMA, v_1 = g_1); " + SOURCE.split("; ")[1],
+        scope="fixed t = 1, 2, 3 (the induction is ema.closed_form's with v_0 = g_1)",
+        **about(rule, init=("first_sample", "zero")),
+    )
+
+
+def polyak_mean(rule: Rule = RULE) -> Derivation:
+    theta = sp.IndexedBase("theta", real=True)
+    mean_at = lambda n: sp.Sum(theta[k], (k, 1, n)) / n  # noqa: E731
+    stepped = update(rule, "v", {"v": mean_at(t), "g": theta[t + 1], "alpha": t / (t + 1)})
+    return Derivation(
+        name="ema.polyak_mean",
+        claim=("Polyak's arithmetic mean of the iterates θ̂_t = (1/t)Σ_{i≤t} θ_i is the EMA rule with the "
+               "time-varying α_t = (t-1)/t (seed 004: 'Polyak averaging')"),
+        steps=(
+            Step("the rule with α = t/(t+1) takes the mean of t iterates to the mean of t+1", stepped, mean_at(t + 1),
+                 "t/(t+1)·(Σ_{i≤t}θ_i)/t + θ_{t+1}/(t+1) = Σ_{i≤t+1}θ_i/(t+1)", rewrite=peel_last_term(t + 1)),
+            Step("t = 1: α_1 = 0 gives θ̂_1 = θ_1", update(rule, "v", {"v": 0, "g": theta[1], "alpha": 0}),
+                 theta[1], "from any v: the first iterate alone"),
+        ),
+        assumptions=("t ≥ 1",),
+        source="seed 004_11e585ad4da93776.txt (Polyak Averaging)",
+        scope="general: symbolic t (induction on t)",
+        **about(rule),
+    )
+
+
 # Each builder takes the rule (registry.derivations_about passes RULE or a changed copy).
 BUILDERS = {"ema.closed_form": closed_form, "ema.weight_sum": weight_sum,
-            "ema.stationary_mean": stationary_mean, "ema.mean_age": mean_age}
+            "ema.stationary_mean": stationary_mean, "ema.mean_age": mean_age,
+            "ema.stationary_variance": stationary_variance, "ema.first_sample_unbiased": first_sample_unbiased,
+            "ema.polyak_mean": polyak_mean}

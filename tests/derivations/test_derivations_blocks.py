@@ -150,7 +150,14 @@ FROZEN_AXES = {
     ),
 }
 
-VARIANTS = [(name, conv) for name, r in sorted(RULES.items()) for conv in r.variants()]
+def _frozen_variants(name):
+    """Every combination of the axes the frozen copy knows; axes added since sit at their defaults (a new
+    axis, like ema's init, brings its own tests: the frozen builds cannot know it)."""
+    frozen = dataclasses.replace(RULES[name], axes=FROZEN_AXES[name])
+    return [RULES[name].conventions(**conv) for conv in frozen.variants()]
+
+
+VARIANTS = [(name, conv) for name in sorted(RULES) for conv in _frozen_variants(name)]
 
 
 def _srepr(pairs):
@@ -167,7 +174,8 @@ def test_every_variant_builds_the_frozen_expressions(name, conv):
 
 @pytest.mark.parametrize("name", sorted(FROZEN_AXES))
 def test_every_rule_keeps_its_axes(name):
-    assert RULES[name].axes == FROZEN_AXES[name]
+    # the frozen axes unchanged, in order; axes added since come after them
+    assert RULES[name].axes[:len(FROZEN_AXES[name])] == FROZEN_AXES[name]
 
 
 def test_the_frozen_copies_cover_every_rule_and_notice_a_change():

@@ -8,7 +8,7 @@ import sympy as sp
 from lars_mutants import RULE_MUTANTS as LARS_MUTANTS
 
 from derivations import DERIVATIONS, MATRIX_RULES, RULES, derivations_about
-from derivations.core.rule import STEP, sym
+from derivations.core.rule import FIRST_STEP, STEP, sym
 
 
 def planted(rule, target: str, old, new):
@@ -31,7 +31,10 @@ EMA, SGD, RMSPROP, ADAM = (RULES[n] for n in ("ema", "sgd", "rmsprop", "adam"))
 # mutant: (the changed copy, the derivations that must fail; every other one about the rule must still prove)
 MUTANTS = {
     "ema: v without (1-α)": (planted(EMA, "v", 1 - alpha, 1),
-                             {"ema.closed_form", "ema.weight_sum", "ema.stationary_mean", "ema.mean_age"}),
+                             {"ema.closed_form", "ema.weight_sum", "ema.stationary_mean", "ema.mean_age",
+                              "ema.stationary_variance", "ema.polyak_mean", "ema.first_sample_unbiased"}),
+    "ema: the first sample weighted 1-α (init=first_sample ignored)": (
+        planted(EMA, "v", FIRST_STEP, 0), {"ema.first_sample_unbiased"}),
     "ema: debiased by 1-α^(t+1)": (planted(EMA, "average", alpha**STEP, alpha ** (STEP + 1)),
                                    {"ema.stationary_mean"}),
     "sgd: buffer without dampening": (planted(SGD, "buf", 1 - tau, 1), {"sgd.momentum_forms"}),

@@ -21,7 +21,7 @@ def test_prove_one_family_as_json(capsys):
 def test_check_ema_json(capsys):
     assert main(["check", "ema", "--examples", "5", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["ok"] and len(payload["checks"]) == 2 and payload["proofs"]
+    assert payload["ok"] and len(payload["checks"]) == 4 and payload["proofs"]
 
 
 def test_check_exits_nonzero_on_a_failure(monkeypatch, capsys):

@@ -54,8 +54,10 @@ def adam_kernel(conventions: dict, *, fused: bool = True):
 
 
 def ema_kernel(conventions: dict):
+    kw = _keywords("ema", conventions)  # debias, init
+
     def kernel_ema(g, v, t, alpha):
-        average = kernels.ema_update(v, g, t, alpha=alpha, debias=conventions["debias"])
+        average = kernels.ema_update(v, g, t, alpha=alpha, **kw)
         return {"v": v, "average": average}
 
     return kernel_ema
