@@ -23,12 +23,12 @@ as arguments and never draw it: the caller's seeded generator does.
 ``validate=False`` skips the checks (for callers that already made them); then the first
 guarantee is the caller's.
 """
-from kernels.optimizers.adam import AMSGRAD_MODES, EPS_MODES, adam_step
 from kernels.core.blocks import DECAY_MODES
-from kernels.optimizers.cg import cg
-from kernels.optimizers.ema import ema_update
 from kernels.estimators.hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
 from kernels.estimators.minibatch import epoch_batches, minibatch_gradient
+from kernels.optimizers.adam import AMSGRAD_MODES, EPS_MODES, adam_step
+from kernels.optimizers.cg import cg
+from kernels.optimizers.ema import ema_update
 from kernels.optimizers.lars import lars_step
 from kernels.optimizers.newton import newton_step
 from kernels.optimizers.rmsprop import rmsprop_step

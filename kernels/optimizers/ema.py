@@ -13,7 +13,6 @@ from __future__ import annotations
 from kernels.core import validate as check
 from kernels.core.arith import ieee
 
-
 INITS = ("zero", "first_sample")
 
 

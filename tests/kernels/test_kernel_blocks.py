@@ -17,8 +17,8 @@ import pytest
 
 import kernels
 from kernels.core import blocks
-from kernels.optimizers import adam, adam_cupy, rmsprop, sgd
 from kernels.core.arith import scale
+from kernels.optimizers import adam, adam_cupy, rmsprop, sgd
 
 KERNELS_DIR = pathlib.Path(kernels.__file__).parent
 

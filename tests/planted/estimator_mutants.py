@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import sympy as sp
 
-from derivations.estimators import hutchinson, minibatch
 from derivations.core.estimator import SampleSpace, index_tuples
+from derivations.estimators import hutchinson, minibatch
 
 
 def _trace(A, probes, divide_by=None):

@@ -1,8 +1,9 @@
 """A fake "framework" for the cross-check tests: our own kernels with planted conventions, and
 planted bugs that follow no convention.  Registered in verify.adapters.frameworks.ADAPTERS by the tests."""
 from adam_mutants import adam
-from verify.adapters.ours import kernel_for
+
 from verify.adapters.frameworks.user import step_function_target
+from verify.adapters.ours import kernel_for
 
 PLANTED = {
     "sgd": {"lr_position": "inside_buffer", "init": "first_gradient", "nesterov": True, "decay": "decoupled"},

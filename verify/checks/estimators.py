@@ -319,8 +319,8 @@ def check_exact(name: str, implementation=None, space: str | None = None, *, var
     @hypothesis_settings(examples)
     @given(st.data())
     def run(hdata):
-        tracker.examples += 1
         data, sizes = binding.draw(hdata, space)
+        tracker.examples += 1  # every draw made: the example runs
         sizes = {**sizes, **{k: len(v) for k, v in data.items() if k == "G" and "N" not in sizes}}
         context = dict(data={k: [[str(v) for v in row] for row in value] for k, value in data.items()},
                        sizes=sizes, space=space)
@@ -368,8 +368,8 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
     @hypothesis_settings(examples)
     @given(st.data())
     def run(hdata):
-        tracker.examples += 1
         data, sizes = binding.draw(hdata, space)
+        tracker.examples += 1  # every draw made: the example runs
         n, m, K = sizes["n"], sizes["m"], replications
         context = dict(data={k: [[str(v) for v in row] for row in value] for k, value in data.items()},
                        sizes=sizes, space=space, seed=seed, replications=K)

@@ -182,12 +182,12 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        tracker.examples += 1
         dtype = data.draw(st.sampled_from(dtypes), label="dtype")
         n = data.draw(st.integers(1, max_size), label="n")
         objective = data.draw(obj.objectives(dtype, n, NEWTON_KINDS[solve], weights=(6, 2, 1)), label="objective")
         x = data.draw(obj.point(n, dtype), label="x")
         damping = data.draw(st.sampled_from((0.0, 0.0, 0.5, 2.0, 0.125)), label="damping")
+        tracker.examples += 1  # every draw made: the example runs (Hypothesis does not count an invalid draw)
         ref = newton_reference(objective, x, damping, solve)
         allowed = None if ref is None else newton_bound(ref[2], ref[1], ref[0], n, dtype, solve)
         if allowed is None:
@@ -302,13 +302,13 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        tracker.examples += 1
         dtype = data.draw(st.sampled_from(dtypes), label="dtype")
         n = data.draw(st.integers(1, max_size), label="n")
         objective = data.draw(obj.objectives(dtype, n, ("quadratic",), ("positive", "singular"), (8, 1)),
                               label="objective")
         x0 = data.draw(obj.point(n, dtype), label="x0")
         k = data.draw(st.integers(1, n + 1), label="iterations")
+        tracker.examples += 1  # every draw made: the example runs
         u = unit_roundoff(dtype)
         context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(iterations=k),
                        dtype=dtype)

@@ -21,8 +21,8 @@ def _runner(name: str, arguments: dict, options: dict):
         import jax
 
         jax.config.update("jax_enable_x64", True)
-        from jax import numpy as jnp
         import optax
+        from jax import numpy as jnp
 
         fn = getattr(optax, name)
 

@@ -19,9 +19,8 @@ import numpy as np
 
 from derivations import RULES
 from derivations import rule as find_rule
-
-from verify.checks.elementwise import call_step
 from verify.adapters.frameworks import Target
+from verify.checks.elementwise import call_step
 
 
 def step_function_target(fn, rule: str, label: str | None = None) -> Target:
