@@ -30,6 +30,14 @@ def divide_by_root(x, second_moment, eps, inside_sqrt: bool):
     return x / sp.sqrt(second_moment + eps) if inside_sqrt else x / (sp.sqrt(second_moment) + eps)
 
 
+def eps_root_axis(accumulator: str) -> ConventionAxis:
+    """ε inside or outside the root of ``accumulator`` (RMSProp's r, AdaGrad's G); inside is the seeds' form."""
+    return ConventionAxis("eps_mode", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
+        ("inside_sqrt", f"g/√({accumulator} + δ), as seeds 001 and 003 write it"),
+        ("outside_sqrt", f"g/(√{accumulator} + δ)"),
+    ))
+
+
 # --- weight decay: none, L2 (on the gradient) or decoupled (on the parameter) -------------------------
 DECAY = "decay"  # the axis; the hyperparameter λ keeps the name weight_decay
 

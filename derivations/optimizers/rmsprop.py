@@ -18,6 +18,7 @@ from derivations.core.blocks import (
     decoupled_decay,
     divide_by_root,
     ema,
+    eps_root_axis,
     lr_position_axis,
     weight_decay_axis,
 )
@@ -61,10 +62,7 @@ RULE = Rule(
                        "value of the squared-gradient average before the first step"),
     ),
     axes=(
-        ConventionAxis("eps_mode", ("inside_sqrt", "outside_sqrt"), "inside_sqrt", (
-            ("inside_sqrt", "g/√(r + δ), as seeds 001 and 003 write it"),
-            ("outside_sqrt", "g/(√r + δ)"),
-        )),
+        eps_root_axis("r"),
         ConventionAxis("centered", (False, True), False, (
             (False, "divide by √r"), (True, "divide by √(r - ḡ²), ḡ the EMA of g"),
         )),

@@ -157,7 +157,7 @@ def _frozen_variants(name):
     return [RULES[name].conventions(**conv) for conv in frozen.variants()]
 
 
-VARIANTS = [(name, conv) for name in sorted(RULES) for conv in _frozen_variants(name)]
+VARIANTS = [(name, conv) for name in sorted(FROZEN_BUILDS) for conv in _frozen_variants(name)]
 
 
 def _srepr(pairs):
@@ -178,8 +178,9 @@ def test_every_rule_keeps_its_axes(name):
     assert RULES[name].axes[:len(FROZEN_AXES[name])] == FROZEN_AXES[name]
 
 
-def test_the_frozen_copies_cover_every_rule_and_notice_a_change():
-    assert set(FROZEN_BUILDS) == set(RULES)
+def test_the_frozen_copies_cover_every_rule_older_than_the_blocks_and_notice_a_change():
+    # rules added later (adagrad, ...) were written with the blocks: nothing to freeze
+    assert set(FROZEN_BUILDS) == {"ema", "sgd", "rmsprop", "adam"} <= set(RULES)
     # the comparison is of trees: the same value in another association is a different rule
     p, lr, a, b = sym("p"), sym("lr"), sym("a"), sym("b")
     assert sp.srepr(p - lr * (a + b)) != sp.srepr(p - lr * a - lr * b)

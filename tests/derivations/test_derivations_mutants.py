@@ -26,7 +26,8 @@ def ignoring(rule, **fixed):
 
 alpha, tau, mu, b1, b2 = (sym(n) for n in ("alpha", "dampening", "momentum", "beta1", "beta2"))
 v, gavg, buf = sym("v"), sym("gavg"), sym("buf")
-EMA, SGD, RMSPROP, ADAM = (RULES[n] for n in ("ema", "sgd", "rmsprop", "adam"))
+EMA, SGD, RMSPROP, ADAM, ADAGRAD = (RULES[n] for n in ("ema", "sgd", "rmsprop", "adam", "adagrad"))
+g = sym("g")
 
 # mutant: (the changed copy, the derivations that must fail; every other one about the rule must still prove)
 MUTANTS = {
@@ -48,6 +49,10 @@ MUTANTS = {
                                         {"adam.unbiased_moments", "adam.correction_vanishes", "adam.folded_epsilon"}),
     "adam: uncorrected ε without the √(1-β2^t) fold": (planted(ADAM, "p", sp.sqrt(1 - b2**STEP), 1),
                                                       {"adam.folded_epsilon"}),
+    "adagrad: G ← G + g, not g²": (planted(ADAGRAD, "G", g**2, g),
+                                  {"adagrad.closed_form", "adagrad.rate_nonincreasing", "adagrad.rate_limit"}),
+    "adagrad: lr decayed by t, not t-1": (planted(ADAGRAD, "p", STEP - 1, STEP), {"adagrad.rate_nonincreasing"}),
+    "adagrad: ε always outside √": (ignoring(ADAGRAD, eps_mode="outside_sqrt"), {"adagrad.rate_nonincreasing"}),
 }
 
 

@@ -15,7 +15,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from kernels import adam_step, ema_update, rmsprop_step, sgd_step
+from kernels import adagrad_step, adam_step, ema_update, rmsprop_step, sgd_step
 
 DTYPES = [np.float16, ml_dtypes.bfloat16, np.float32, np.float64]
 DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
@@ -93,6 +93,13 @@ def ema(**options) -> Kernel:
                   bounds=dict(alpha=UNIT_OPEN), conventions=("debias",))
 
 
+def adagrad(**options) -> Kernel:
+    return Kernel(_label("adagrad", options), adagrad_step, ("p", "g", "G"), ("scratch",),
+                  written=("p", "G", "scratch"), nonnegative=("G",), unread=("scratch",), options=options,
+                  bounds=dict(lr=POSITIVE, eps=POSITIVE, lr_decay=NONNEGATIVE, weight_decay=NONNEGATIVE),
+                  conventions=("eps_mode", "decay"))
+
+
 # The rejection table runs on these; each convention that adds or drops an array argument appears.
 KERNELS = [
     adam(amsgrad="off", decay="none"),
@@ -102,6 +109,7 @@ KERNELS = [
     sgd(nesterov=True),
     rmsprop(centered=True, momentum=0.9),
     ema(debias=True),
+    adagrad(decay="l2", weight_decay=0.1, lr_decay=0.01),
 ]
 # The numeric guarantees also cover the conventions that only change the arithmetic.
 ALL_KERNELS = KERNELS + [
@@ -112,6 +120,7 @@ ALL_KERNELS = KERNELS + [
     rmsprop(eps_mode="outside_sqrt", decay="decoupled", weight_decay=0.1),
     rmsprop(lr_position="inside_buffer", momentum=0.5, decay="l2", weight_decay=0.1),
     ema(debias=False),
+    adagrad(eps_mode="outside_sqrt", decay="decoupled", weight_decay=0.1),
 ]
 
 

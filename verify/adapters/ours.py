@@ -89,10 +89,30 @@ def rmsprop_kernel(conventions: dict):
 KERNELS = {"adam": adam_kernel, "ema": ema_kernel, "sgd": sgd_kernel, "rmsprop": rmsprop_kernel}
 
 
+def in_place_kernel(rule_name: str, conventions: dict):
+    """A kernel ``kernels.<rule>_step`` that takes the rule's arrays, t, hyperparameters and conventions by
+    their names and updates the arrays in place (AdaGrad and the rules after it)."""
+    kw = _keywords(rule_name, conventions)
+    step = getattr(kernels, f"{rule_name}_step")
+
+    def kernel(t, **arrays_and_hyperparameters):
+        step(t=t, **arrays_and_hyperparameters, **kw)  # None: the check reads the updated arrays
+
+    kernel.__name__ = kernel.__qualname__ = f"kernel_{rule_name}"
+    return kernel
+
+
+def _maker(rule_name: str):
+    if rule_name in KERNELS:
+        return KERNELS[rule_name]
+    if hasattr(kernels, f"{rule_name}_step"):
+        return lambda conventions: in_place_kernel(rule_name, conventions)
+    known = sorted(set(KERNELS) | {n[:-5] for n in kernels.__all__ if n.endswith("_step")})
+    raise KeyError(f"no kernel for rule {rule_name!r}; kernels exist for {known}")
+
+
 def kernel_for(rule_name: str, conventions: dict):
-    if rule_name not in KERNELS:
-        raise KeyError(f"no kernel for rule {rule_name!r}; kernels exist for {sorted(KERNELS)}")
-    kernel = KERNELS[rule_name](conventions)
+    kernel = _maker(rule_name)(conventions)
     # how a reproduction gets this kernel back (verify.checks.elementwise.how_to_call)
     kernel.__optverify_call__ = ("from verify.adapters.ours import kernel_for", f"kernel_for({rule_name!r}, {dict(conventions)!r})")
     return kernel

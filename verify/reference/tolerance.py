@@ -12,7 +12,10 @@ For each output we evaluate, alongside its value, a first-order running error bo
 * products add relative errors; 1/x, √x and xⁿ propagate their operand's error exactly
   (worst case over the operand's error interval); max is exact;
 * sub-expressions of hyperparameters and t alone (1-β^t, lr/(1-β1^t)) are charged at
-  float64's u = 2⁻⁵³, because implementations compute them once per step on the host;
+  float64's u = 2⁻⁵³, because implementations compute them once per step on the host; a host
+  function without a closed form (NAdam's Π μ_i) is charged the roundings it declares;
+* |x| and a host-side choice between branches (RAdam's test on ρ_t) are exact; sign(x) is exact
+  where x's error interval keeps one sign, and may be off by 2 where it reaches 0;
 * where the error interval of a root's operand reaches below 0, or a value (with its bound) reaches
   the dtype's overflow point (g² of a huge float16 g), the implementation may return NaN or ±inf
   there: the bound is ∞ ("no bound"), distinct from NaN ("undefined": a root of a negative);
@@ -102,9 +105,18 @@ class BoundProgram:
                 node = _Node("powsym", (self._add(base, arrays), self._add(exponent, arrays)), None, host)
         elif isinstance(expr, sp.Max):
             node = _Node("max", tuple(self._add(a, arrays) for a in expr.args), None, host)
-        elif host and isinstance(expr, sp.Piecewise):  # e.g. "1 at the first step": a host-side choice
-            names = sorted(str(s) for s in expr.free_symbols)
-            node = _Node("select", (), (sp.lambdify(sorted(expr.free_symbols, key=str), expr, "math"), names), host)
+        elif isinstance(expr, sp.Abs):  # exact: the bound passes through
+            node = _Node("abs", (self._add(expr.args[0], arrays),), None, host)
+        elif isinstance(expr, sp.sign):  # exact, but flips where the operand's interval reaches 0
+            node = _Node("sign", (self._add(expr.args[0], arrays),), None, host)
+        elif host and (isinstance(expr, sp.Piecewise) or hasattr(expr.func, "_imp_")):
+            # "1 at the first step", RAdam's ρ_t test, NAdam's product of μ_i: one host-side value
+            roundings = getattr(expr.func, "_roundings_", None)  # a host function's own count of roundings
+            node = _Node("select", (), (_host_function(expr), roundings and _host_function(roundings(*expr.args))), host)
+        elif isinstance(expr, sp.Piecewise) and not any(str(x) in arrays for _, c in expr.args for x in c.free_symbols):
+            # a host-side test (of t and hyperparameters) choosing between array expressions: RAdam's rectification
+            tests = tuple(_host_function(c) for _, c in expr.args)
+            node = _Node("choose", tuple(self._add(e, arrays) for e, _ in expr.args), tests, host)
         else:
             raise NotImplementedError(f"no rounding model for {type(expr).__name__} in {expr}")
         self.nodes.append(node)
@@ -131,18 +143,35 @@ class BoundProgram:
                 u = host_u if node.host else u_arr
                 floor = 0.0 if node.host else tiny
                 value, bound = _apply(node, vals, bnds, env, input_bounds, u, tiny)
-                if node.op not in ("sym", "num", "max", "select"):
+                if node.op not in ("sym", "num", "max", "select", "abs", "sign", "choose"):
                     bound = bound + u * np.abs(value) + floor
                 if not node.host:  # it may overflow here (to ±inf, or NaN after inf - inf): no bound
                     bound = np.where(np.abs(value) + bound >= overflow, np.inf, bound)
-                scales.append(_scale(node, value, scales))
+                scales.append(_scale(node, value, scales, env))
                 vals.append(value)
                 bnds.append(bound)
         return ([vals[r] for r in self.roots], [bnds[r] for r in self.roots], [scales[r] for r in self.roots])
 
 
-def _scale(node: _Node, value, scales):
+def _host_function(expr):
+    """A host-only expression as a function of the environment (t and the hyperparameters)."""
+    symbols = sorted(expr.free_symbols, key=str)
+    fn = sp.lambdify(symbols, expr, "math")
+    names = [str(x) for x in symbols]
+    return lambda env: fn(*(env[n] for n in names))
+
+
+def _chosen(node: _Node, env) -> int:
+    """The index of the first branch of a host-side Piecewise whose test holds."""
+    return next(k for k, test in enumerate(node.payload) if test(env))
+
+
+def _scale(node: _Node, value, scales, env):
     """|f|(|x|): sums of magnitudes through +, ×, positive powers; plain magnitude elsewhere."""
+    if node.op == "abs":
+        return scales[node.args[0]]
+    if node.op == "choose":
+        return scales[node.args[_chosen(node, env)]]
     if node.op == "add":
         return sum(scales[i] for i in node.args)
     if node.op == "mul":
@@ -183,9 +212,13 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
         return value, np.asarray(input_bounds.get(node.payload, 0.0), dtype=np.float64)
     if node.op == "num":
         return node.payload, 0.0
-    if node.op == "select":  # picks one exact host value
-        fn, names = node.payload
-        return float(fn(*(env[n] for n in names))), 0.0
+    if node.op == "select":  # one host value: exact, or charged its own count of host roundings
+        value, roundings = node.payload
+        value = float(value(env))
+        return value, 0.0 if roundings is None else roundings(env) * u * abs(value)
+    if node.op == "choose":  # the branch the host-side test picks, as it is
+        k = node.args[_chosen(node, env)]
+        return vals[k], bnds[k]
     xs = [vals[i] for i in node.args]
     bs = [bnds[i] for i in node.args]
     if node.op == "add":
@@ -205,6 +238,11 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
         return value, bound
     if node.op == "max":
         return functools.reduce(np.maximum, xs), functools.reduce(np.maximum, bs)
+    if node.op == "abs":
+        return np.abs(xs[0]), bs[0]
+    if node.op == "sign":  # sign(x) is exact where x's error interval keeps its sign; else it may be off by 2
+        x, b = np.asarray(xs[0]), np.asarray(bs[0])
+        return np.sign(x), np.where((np.abs(x) > b) | (b == 0), 0.0, 2.0)
     if node.op == "powsym":  # β^t: a library pow, faithful (≤ 1 ulp) → one extra u
         value = xs[0] ** xs[1]
         rel = np.where(xs[0] != 0, bs[0] / np.abs(np.where(xs[0] != 0, xs[0], 1.0)), 0.0)

@@ -27,6 +27,7 @@ TYPICAL = {
     "momentum": (0.0, 0.9, 0.99),
     "dampening": (0.0, 0.1, 0.5),
     "initial_accumulator": (0.0, 0.1, 1.0),
+    "lr_decay": (0.0, 1e-3, 0.1),
 }
 
 # Ordinary values only, for telling conventions apart (verify.adapters.conventions): each convention axis
@@ -42,6 +43,7 @@ ORDINARY = {
     "momentum": (0.5, 0.9),
     "dampening": (0.0, 0.1, 0.5),
     "initial_accumulator": (0.0, 0.1, 1.0),
+    "lr_decay": (0.0, 0.01, 0.1),
 }
 LR_FACTORS = (1.0, 0.5, 0.1, 2.0, 3.0)  # a learning-rate schedule multiplies lr by one of these each step
 

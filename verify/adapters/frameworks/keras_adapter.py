@@ -1,4 +1,4 @@
-"""Keras 3 on the JAX backend: SGD, RMSprop, Adam, AdamW, driven eagerly on one keras.Variable.
+"""Keras 3 on the JAX backend: SGD, RMSprop, Adam, AdamW, Adagrad, driven eagerly on one keras.Variable.
 
 ``KERAS_BACKEND`` is set to ``jax`` (unless already set) and JAX's 64-bit mode switched on before
 keras is imported; ``keras.config.set_floatx`` is set to the run's dtype while the optimizer is
@@ -69,6 +69,8 @@ def _target(rule, name, arguments, options=None, pinned=None, notes=()):
 SGD = {"lr": "learning_rate", "momentum": "momentum", "weight_decay": "weight_decay"}
 RMSPROP = {"lr": "learning_rate", "alpha": "rho", "eps": "epsilon", "momentum": "momentum",
            "weight_decay": "weight_decay"}
+ADAGRAD = {"lr": "learning_rate", "initial_accumulator": "initial_accumulator_value", "eps": "epsilon",
+           "weight_decay": "weight_decay"}
 ADAM = {"lr": "learning_rate", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon", "weight_decay": "weight_decay"}
 
 
@@ -81,4 +83,5 @@ def targets() -> list[Target]:
         _target("adam", "Adam", ADAM),
         _target("adam", "Adam", ADAM, {"amsgrad": True}),
         _target("adam", "AdamW", ADAM),
+        _target("adagrad", "Adagrad", ADAGRAD, pinned={"lr_decay": 0.0}),
     ]

@@ -1,4 +1,4 @@
-"""Optax: sgd, rmsprop, adam, adamw, amsgrad, run eagerly on JAX arrays (CPU).
+"""Optax: sgd, rmsprop, adam, adamw, amsgrad, adagrad, run eagerly on JAX arrays (CPU).
 
 JAX's 64-bit mode is switched on when this adapter first runs, so that float64 runs are float64
 (float32 runs stay float32: their arrays are created as float32).  The learning rate is given
@@ -58,6 +58,7 @@ SGD = {"lr": "learning_rate", "momentum": "momentum"}
 RMSPROP = {"lr": "learning_rate", "alpha": "decay", "eps": "eps", "momentum": "momentum",
            "initial_accumulator": "initial_scale"}
 ADAM = {"lr": "learning_rate", "beta1": "b1", "beta2": "b2", "eps": "eps"}
+ADAGRAD = {"lr": "learning_rate", "initial_accumulator": "initial_accumulator_value", "eps": "eps"}
 NO_DECAY = {"weight_decay": 0.0}
 EPS_ROOT = ("eps_root (ε added inside √ as well) is left at its default 0",)
 
@@ -72,4 +73,6 @@ def targets() -> list[Target]:
         _target("adam", "adam", ADAM, pinned=NO_DECAY, notes=EPS_ROOT),
         _target("adam", "adamw", {**ADAM, "weight_decay": "weight_decay"}, notes=EPS_ROOT),
         _target("adam", "amsgrad", ADAM, pinned=NO_DECAY, notes=EPS_ROOT),
+        _target("adagrad", "adagrad", ADAGRAD, pinned={"lr_decay": 0.0, **NO_DECAY},
+                notes=("the update is 0 where the accumulator is 0 (g² underflowed): jnp.where(G > 0, ...)",)),
     ]

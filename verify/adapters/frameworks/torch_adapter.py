@@ -1,4 +1,4 @@
-"""torch.optim: SGD, RMSprop, Adam, AdamW, driven on float32 and float64 CPU tensors.
+"""torch.optim: SGD, RMSprop, Adam, AdamW, Adagrad (for-loop, foreach and fused), driven on float32 and float64 CPU tensors.
 
 Each run builds a fresh optimizer over one tensor, sets ``param_groups[...]["lr"]`` before every
 step (how torch's own schedulers change the learning rate), assigns the gradient and steps.
@@ -51,6 +51,11 @@ def _target(rule, name, arguments, options=None, pinned=None, positive=(), notes
 SGD = {"lr": "lr", "momentum": "momentum", "dampening": "dampening", "weight_decay": "weight_decay"}
 RMSPROP = {"lr": "lr", "alpha": "alpha", "eps": "eps", "momentum": "momentum", "weight_decay": "weight_decay"}
 ADAM = {"lr": "lr", "beta1": "betas[0]", "beta2": "betas[1]", "eps": "eps", "weight_decay": "weight_decay"}
+ADAGRAD = {"lr": "lr", "lr_decay": "lr_decay", "weight_decay": "weight_decay",
+           "initial_accumulator": "initial_accumulator_value", "eps": "eps"}
+# On CPU torch runs its for-loop implementation unless asked: the multi-tensor (foreach) and fused kernels are
+# separate code, checked as separate rows.
+FOREACH, FUSED = {"foreach": True}, {"fused": True}
 
 
 def targets() -> list[Target]:
@@ -58,10 +63,21 @@ def targets() -> list[Target]:
         _target("sgd", "SGD", SGD),
         _target("sgd", "SGD", SGD, {"nesterov": True}, pinned={"dampening": 0.0}, positive=("momentum",),
                 notes=("nesterov=True requires momentum > 0 and dampening = 0",)),
+        _target("sgd", "SGD", SGD, FOREACH),
+        _target("sgd", "SGD", SGD, FUSED),
         _target("rmsprop", "RMSprop", RMSPROP, pinned={"initial_accumulator": 0.0}),
         _target("rmsprop", "RMSprop", RMSPROP, {"centered": True}, pinned={"initial_accumulator": 0.0}),
+        _target("rmsprop", "RMSprop", RMSPROP, {"centered": True, **FOREACH}, pinned={"initial_accumulator": 0.0}),
         _target("adam", "Adam", ADAM),
         _target("adam", "Adam", ADAM, {"amsgrad": True}),
+        _target("adam", "Adam", ADAM, FOREACH),
+        _target("adam", "Adam", ADAM, FUSED),
+        _target("adam", "Adam", ADAM, {"decoupled_weight_decay": True}),
         _target("adam", "AdamW", ADAM),
         _target("adam", "AdamW", ADAM, {"amsgrad": True}),
+        _target("adam", "AdamW", ADAM, {"amsgrad": True, **FOREACH}),
+        _target("adam", "AdamW", ADAM, {"amsgrad": True, **FUSED}),
+        _target("adagrad", "Adagrad", ADAGRAD),
+        _target("adagrad", "Adagrad", ADAGRAD, FOREACH),
+        _target("adagrad", "Adagrad", ADAGRAD, FUSED),
     ]
