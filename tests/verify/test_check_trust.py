@@ -352,3 +352,44 @@ def test_a_root_tells_unbounded_from_undefined(x, b, value, bound):
         v, e = _fractional_power(np.array([x]), np.array([b]), 0.5, 2.0**-24)
     np.testing.assert_array_equal(v, [value])
     np.testing.assert_array_equal(e, [bound])
+
+
+def _bounds(exprs, arrays, bounds, env, dtype="float32"):
+    from verify.reference.tolerance import BoundProgram
+
+    values, errors, _ = BoundProgram(exprs, list(arrays)).evaluate({**arrays, **env}, bounds, dtype)
+    return values, errors
+
+
+def test_abs_is_exact_and_sign_flips_only_where_its_operand_may_change_sign():
+    x = sp.Symbol("x", real=True)
+    arrays = {"x": np.array([-2.0, 1e-9, 0.0, 0.0])}
+    error = {"x": np.array([1e-6, 1e-6, 0.0, 1e-6])}
+    (a, s), (ea, es) = _bounds([sp.Abs(x), sp.sign(x)], arrays, error, {})
+    np.testing.assert_array_equal(a, [2.0, 1e-9, 0.0, 0.0])
+    np.testing.assert_array_equal(ea, error["x"])  # |x| adds no rounding: its operand's error only
+    np.testing.assert_array_equal(s, [-1.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(es, [0.0, 2.0, 0.0, 2.0])  # 1e-9 ± 1e-6 and 0 ± 1e-6 may come out as -1
+
+
+def test_a_host_side_test_picks_one_branch_and_its_bound():
+    from derivations.core.rule import STEP
+
+    x = sp.Symbol("x", real=True)
+    chosen = sp.Piecewise((x * x * x, STEP > 5), (x, True))  # the first branch rounds twice, the second never
+    arrays = {"x": np.array([3.0])}
+    for t, value, rounded in ((6, 27.0, True), (5, 3.0, False)):
+        (v,), (e,) = _bounds([chosen], arrays, {}, {"t": t})
+        assert v[0] == value and (e[0] > 0) == rounded
+
+
+def test_a_host_function_is_charged_the_roundings_it_declares():
+    from derivations.core.rule import STEP, host_function
+
+    b = sp.Symbol("b", real=True)
+    power = host_function("power_by_loop", lambda t, b: b**t, lambda t, b: t)  # t roundings, declared
+    arrays = {"x": np.array([1.0])}
+    (v,), (e,) = _bounds([sp.Symbol("x", real=True) * power(STEP, b)], arrays, {}, {"t": 10, "b": 0.5}, "float64")
+    assert v[0] == 0.5**10
+    # the host value's 10 roundings at u = 2⁻⁵³, then the product's own rounding at the array's u
+    assert e[0] == pytest.approx(10 * 2.0**-53 * 0.5**10 + 2.0**-53 * 0.5**10, rel=1e-12)
