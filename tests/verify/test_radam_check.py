@@ -11,7 +11,7 @@ from radam_mutants import MUTANTS, NEEDS_STEP_5, conventions_for, radam
 from derivations import rule
 from kernels import radam_step
 from kernels.optimizers.radam import one_minus_power, radam_scalars, rho
-from verify import check, reference_step
+from verify import check, check_steps, reference_step
 from verify.adapters.ours import kernel_for
 
 VARIANTS = list(rule("radam").variants())
@@ -92,3 +92,13 @@ def test_the_direct_formula_would_choose_the_other_branch(beta2, t, direct_rho):
     expected = reference_step("radam", arrays, t, hyper, {"rectify_when": when}, dtype="float64")["p"]
     radam_step(arrays["p"], arrays["g"], arrays["m"], arrays["v"], t, rectify_when=when, **hyper)
     assert math.isclose(arrays["p"][0], expected[0], rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_threshold_is_decided_exactly_near_beta2_one(dtype):
+    # new: read in float64, ρ_t = ρ_∞ - 2tβ2^t/(1-β2^t) cancels at β2 = 1 - 1e-9 and fell below 5 at t = 12, so the
+    # float32 reference took the momentum branch and our (correct) kernel failed by 8.6e6 ulp
+    conv = {"rectify_when": "gt5"}
+    report = check_steps("radam", kernel_for("radam", conv), conv, hyperparameters={"beta2": 0.999999999},
+                         dtypes=(dtype,), examples=60)
+    assert report.passed, report.message()

@@ -38,6 +38,7 @@ class CompiledRule:
     expressions: tuple[sp.Expr, ...]  # one per output, in the rule's input symbols
     float64_fn: object
     mpmath_fn: object
+    host_branches: bool = False  # a test of t and hyperparameters picks between array expressions (RAdam)
 
     @property
     def argument_names(self) -> tuple[str, ...]:
@@ -58,11 +59,12 @@ class CompiledRule:
         return {n: np.broadcast_to(np.asarray(v, dtype=np.float64), shape).copy() for n, v in zip(self.outputs, values)}
 
     def reference(self, arrays: dict, t: int, hyper: dict, dtype) -> dict[str, np.ndarray]:
-        """The reference for an implementation in ``dtype``: correctly rounded (mpmath) for float64;
+        """The reference for an implementation in ``dtype``: correctly rounded (mpmath) for float64, and for any
+        dtype where a host-side test chooses the branch (decided exactly, as the bound decides it);
         float64 arithmetic for narrower dtypes, except where float64 itself gives NaN or ±inf —
         a sum that cancels to exactly 0 under a division or a √ (g² + ε - g² with ε below
         float64's resolution) — where those elements are evaluated at high precision instead."""
-        if np.dtype(dtype) == np.float64:
+        if np.dtype(dtype) == np.float64 or self.host_branches:  # a branch chosen in float64 may be the wrong one
             return self.high_precision(arrays, t, hyper)
         out = self.float64(arrays, t, hyper)
         bad = np.zeros(next(iter(out.values())).shape, dtype=bool)
@@ -121,7 +123,17 @@ def _compile(rule: Rule, key: tuple) -> CompiledRule:
     exprs = tuple(updates[o] for o in outputs)
     f64 = sp.lambdify(symbols, list(exprs), modules="numpy", cse=True)
     fmp = sp.lambdify(symbols, list(exprs), modules="mpmath", cse=True)
-    return CompiledRule(rule, key, arrays, hyper, outputs, exprs, f64, fmp)
+    return CompiledRule(rule, key, arrays, hyper, outputs, exprs, f64, fmp, _host_branches(exprs, arrays))
+
+
+def _host_branches(exprs, arrays) -> bool:
+    """Whether a Piecewise whose tests read only t and hyperparameters chooses between array expressions."""
+    def reads_arrays(e):
+        return any(str(x) in arrays for x in sp.sympify(e).free_symbols)
+
+    return any(isinstance(node, sp.Piecewise) and not any(reads_arrays(c) for _, c in node.args)
+               and any(reads_arrays(e) for e, _ in node.args)
+               for expr in exprs for node in sp.preorder_traversal(expr))
 
 
 def reference_step(rule, arrays: dict, t: int, hyper: dict, conventions: dict | None = None,

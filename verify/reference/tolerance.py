@@ -43,6 +43,7 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -115,7 +116,7 @@ class BoundProgram:
             node = _Node("select", (), (_host_function(expr), roundings and _host_function(roundings(*expr.args))), host)
         elif isinstance(expr, sp.Piecewise) and not any(str(x) in arrays for _, c in expr.args for x in c.free_symbols):
             # a host-side test (of t and hyperparameters) choosing between array expressions: RAdam's rectification
-            tests = tuple(_host_function(c) for _, c in expr.args)
+            tests = tuple(_exact_test(c) for _, c in expr.args)
             node = _Node("choose", tuple(self._add(e, arrays) for e, _ in expr.args), tests, host)
         else:
             raise NotImplementedError(f"no rounding model for {type(expr).__name__} in {expr}")
@@ -159,6 +160,21 @@ def _host_function(expr):
     fn = sp.lambdify(symbols, expr, "math")
     names = [str(x) for x in symbols]
     return lambda env: fn(*(env[n] for n in names))
+
+
+def _exact_test(condition):
+    """A host-side test decided exactly: at 256 bits, on the float64 values as given (dyadic rationals).  Read
+    in float64, RAdam's ρ_t = ρ_∞ - 2tβ2^t/(1-β2^t) cancels for β2 near 1 and lands on the wrong side of its
+    threshold (β2 = 1 - 10⁻⁹, t = 12): the bound of the other branch would be charged."""
+    symbols = sorted(condition.free_symbols, key=str)
+    fn = sp.lambdify(symbols, condition, "mpmath")
+    names = [str(x) for x in symbols]
+
+    def test(env):
+        with mpmath.workprec(256):
+            return bool(fn(*(mpmath.mpf(env[n]) if isinstance(env[n], float) else env[n] for n in names)))
+
+    return test
 
 
 def _chosen(node: _Node, env) -> int:
