@@ -1,15 +1,22 @@
-"""Adam step throughput: our kernels against torch.optim.Adam on the same data, in one run.
+"""Step throughput: our kernels against the same optimizer in torch.optim, on the same data, in one run.
 
-Each figure is the median of ``repeats`` timed steps after warm-up steps.  On CPU: the NumPy
-kernel (with a persistent scratch buffer) against torch for-loop (foreach=False), foreach and
-fused.  On a GPU (``--backend cupy``): the fused CuPy kernel against torch fused/foreach on
-CUDA, and the fraction of the device's measured copy bandwidth it reaches, counting 28 bytes
-per parameter (read p, g, m, v; write p, m, v in float32).
+On CPU every elementwise rule is a row of ROWS: our NumPy kernel (validate=False, a persistent scratch buffer
+where it takes one) against torch's for-loop (foreach=False), foreach and fused versions of the same optimizer
+where torch has them, each with the conventions and hyperparameters the cross-check finds torch follows.  The
+implementations take turns, one step each per round, so that whatever else the machine is doing falls on all of
+them alike; each figure is the median over the rounds, after warm-up steps.  A ratio is torch's median time over
+ours: > 1, ours is faster.
+
+On a GPU (``--backend cupy``): the fused CuPy Adam kernel against torch fused/foreach on CUDA, and the fraction of
+the device's measured copy bandwidth it reaches, counting 28 bytes per parameter (read p, g, m, v; write p, m, v
+in float32).
 """
 from __future__ import annotations
 
+import inspect
 import statistics
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +25,46 @@ import kernels
 HYPER = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
 BYTES_PER_PARAM = 28
 WARMUP = 3
+WARMUP_SECONDS = 1.0
+TORCH_VARIANTS = (("torch for-loop", dict(foreach=False)), ("torch foreach", dict(foreach=True)),
+                  ("torch fused", dict(fused=True)))
+OURS = "ours (numpy)"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One rule: our kernel and its call, and torch's optimizer of the same rule (None where torch has none)."""
+
+    rule: str  # the row's name: the rule (`optverify list`), or the rule under a torch name (adamw)
+    kernel: str  # our step function in ``kernels``
+    arrays: tuple  # its array arguments before t: "p" and "g" drawn, the state zeros
+    hyper: dict  # our hyperparameters and conventions: torch's defaults, in the convention torch follows
+    torch: str | None = None  # the torch.optim class
+    torch_kwargs: dict = field(default_factory=dict)
+
+
+ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+ROWS = (
+    Row("adam", "adam_step", ("p", "g", "m", "v"), HYPER, "Adam", ADAM),
+    Row("adamw", "adam_step", ("p", "g", "m", "v"), dict(HYPER, weight_decay=1e-2, decay="decoupled"),
+        "AdamW", dict(ADAM, weight_decay=1e-2)),
+    Row("sgd", "sgd_step", ("p", "g", "buf"), dict(lr=1e-2, momentum=0.9, init="first_gradient"),
+        "SGD", dict(lr=1e-2, momentum=0.9)),
+    Row("rmsprop", "rmsprop_step", ("p", "g", "v"), dict(lr=1e-2, alpha=0.99, eps=1e-8, eps_mode="outside_sqrt"),
+        "RMSprop", dict(lr=1e-2, alpha=0.99, eps=1e-8)),
+    Row("adagrad", "adagrad_step", ("p", "g", "G"), dict(lr=1e-2, eps=1e-10, eps_mode="outside_sqrt"),
+        "Adagrad", dict(lr=1e-2, eps=1e-10)),
+    Row("nadam", "nadam_step", ("p", "g", "m", "v"), dict(HYPER, lr=2e-3, momentum_decay=4e-3),
+        "NAdam", dict(ADAM, lr=2e-3, momentum_decay=4e-3)),
+    Row("radam", "radam_step", ("p", "g", "m", "v"), dict(HYPER, rectify_when="gt5", eps_mode="uncorrected"),
+        "RAdam", ADAM),
+    Row("adamax", "adamax_step", ("p", "g", "m", "u"), dict(HYPER, lr=2e-3), "Adamax", dict(ADAM, lr=2e-3)),
+    Row("adadelta", "adadelta_step", ("p", "g", "v", "u"), dict(lr=1.0, rho=0.9, eps=1e-6),
+        "Adadelta", dict(lr=1.0, rho=0.9, eps=1e-6)),
+    Row("lion", "lion_step", ("p", "g", "m"), dict(lr=1e-4, beta1=0.9, beta2=0.99)),  # torch.optim has no Lion
+    Row("ema", "ema_update", ("v", "g"), dict(alpha=0.9)),  # torch.optim has no EMA (AveragedModel is a module)
+)
+RULES = tuple(row.rule for row in ROWS)
 
 
 def _median_seconds(step, repeats: int, sync=lambda: None) -> float:
@@ -33,36 +80,77 @@ def _median_seconds(step, repeats: int, sync=lambda: None) -> float:
     return statistics.median(times)
 
 
-def _torch_adam(torch, n: int, device: str, **flags):
-    gen = torch.Generator(device="cpu").manual_seed(0)
-    p = torch.nn.Parameter(torch.randn(n, generator=gen, dtype=torch.float32).to(device))
-    p.grad = torch.randn(n, generator=gen, dtype=torch.float32).to(device)
-    opt = torch.optim.Adam([p], lr=HYPER["lr"], betas=(HYPER["beta1"], HYPER["beta2"]), eps=HYPER["eps"], **flags)
-    return opt.step
+def _round_robin(steps: dict, repeats: int) -> dict:
+    """{label: median seconds}: warm-up rounds, then ``repeats`` rounds of one call of each step, in turn.
+
+    Warm-up lasts WARMUP rounds and at least WARMUP_SECONDS: on the 2-core bench machine torch's first steps in a
+    process (its thread pool starting, the heap growing under its temporaries) take 10-1000 times as long as later
+    ones, for about a second.
+    """
+    start, rounds = time.perf_counter(), 0
+    while rounds < WARMUP or time.perf_counter() - start < WARMUP_SECONDS:
+        for step in steps.values():
+            step()
+        rounds += 1
+    times = {label: [] for label in steps}
+    for _ in range(repeats):
+        for label, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(t) for label, t in times.items()}
 
 
-def bench_numpy(n: int, repeats: int) -> dict:
+def _ours(row: Row, n: int):
+    """A step of our kernel on float32 data of n elements (p and g from seed 0, state zeros), t counting up."""
     rng = np.random.default_rng(0)
-    p, g = rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
-    m, v, scratch = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
+    arrays = [rng.standard_normal(n, dtype=np.float32) if name in ("p", "g") else np.zeros(n, np.float32)
+              for name in row.arrays]
+    fn = getattr(kernels, row.kernel)
+    extra = dict(scratch=np.empty(n, np.float32)) if "scratch" in inspect.signature(fn).parameters else {}
     state = {"t": 0}
 
     def step():
         state["t"] += 1
-        kernels.adam_step(p, g, m, v, state["t"], scratch=scratch, validate=False, **HYPER)
+        fn(*arrays, state["t"], validate=False, **row.hyper, **extra)
 
-    out = {"numpy kernel": _median_seconds(step, repeats)}
+    return step
+
+
+def _torch_step(torch, row: Row, n: int, device: str = "cpu", **flags):
+    """torch's optimizer of ``row`` on the same data as ours, one step checked; its step."""
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    p = torch.nn.Parameter(torch.randn(n, generator=gen, dtype=torch.float32).to(device))
+    p.grad = torch.randn(n, generator=gen, dtype=torch.float32).to(device)
+    opt = getattr(torch.optim, row.torch)([p], **row.torch_kwargs, **flags)
+    opt.step()  # an unsupported flag (fused on CPU for some optimizers) raises here at the latest
+    return opt.step
+
+
+def _torch_adam(torch, n: int, device: str, **flags):
+    return _torch_step(torch, ROWS[0], n, device, **flags)
+
+
+def bench_numpy(n: int, repeats: int, rules=RULES) -> dict:
+    """{rule: {implementation: median seconds, or why it is unavailable}} at n float32 parameters."""
     try:
         import torch
     except ImportError:
-        return out
-    torch.set_num_threads(torch.get_num_threads())
-    for label, flags in (("torch for-loop", dict(foreach=False)), ("torch foreach", dict(foreach=True)),
-                         ("torch fused", dict(fused=True))):
-        try:
-            out[label] = _median_seconds(_torch_adam(torch, n, "cpu", **flags), repeats)
-        except (RuntimeError, TypeError) as exc:  # fused CPU Adam needs a recent torch
-            out[label] = f"unavailable: {exc}"
+        torch = None
+    out = {}
+    for row in (r for r in ROWS if r.rule in rules):
+        steps, missing = {OURS: _ours(row, n)}, {}
+        for label, flags in TORCH_VARIANTS if torch is not None and row.torch else ():
+            try:
+                steps[label] = _torch_step(torch, row, n, **flags)
+            except (RuntimeError, TypeError, ValueError) as exc:  # e.g. no fused CPU version of this optimizer
+                missing[label] = f"unavailable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        out[row.rule] = dict(_round_robin(steps, repeats), **missing)
+        if torch is None:
+            out[row.rule]["torch"] = "not installed"
+        elif not row.torch:
+            out[row.rule]["torch"] = "torch.optim has no such optimizer"
+        del steps  # free this rule's arrays before the next
     return out
 
 
@@ -97,18 +185,10 @@ def bench_cupy(n: int, repeats: int) -> dict:
     return out
 
 
-def main(args) -> int:
-    from verify.report import dumps, table
+def _print_cupy(results: dict, repeats: int) -> None:
+    from verify.report import table
 
-    results = {}
-    for size in args.sizes:
-        n = int(size)
-        results[n] = bench_cupy(n, args.repeats) if args.backend == "cupy" else bench_numpy(n, args.repeats)
-    if args.json:
-        print(dumps(results))
-        return 0
-    ours = "cupy fused kernel" if args.backend == "cupy" else "numpy kernel"
-    rows = []
+    ours, rows = "cupy fused kernel", []
     for n, res in results.items():
         for label, value in res.items():
             if isinstance(value, str) or "bandwidth" in label:
@@ -117,6 +197,71 @@ def main(args) -> int:
                 continue
             ratio = value / res[ours]  # > 1: ours is faster than this peer
             rows.append([f"{n:,}", label, f"{value * 1e3:.3f} ms", f"{n / value / 1e9:.3f}", f"{ratio:.2f}x"])
-    print(table(["params", "implementation", "median step", "Gparam/s", f"{ours} speed vs this (>1: ours faster)"], rows))
-    print(f"\nmedian of {args.repeats} steps after {WARMUP} warm-up steps; float32; one parameter tensor")
+    headers = ["params", "implementation", "median step", "Gparam/s", f"{ours} speed vs this (>1: ours faster)"]
+    print(table(headers, rows))
+    print(f"\nmedian of {repeats} steps after {WARMUP} warm-up steps; float32; one parameter tensor")
+
+
+def _print_numpy(results: dict, repeats: int) -> None:
+    from verify.report import table
+
+    try:
+        from kernels.core.tiling import TILE_BYTES
+
+        tiles = f"tiles of {TILE_BYTES // 4:,} elements"
+    except ImportError:  # kernels from before tiling (a before/after comparison)
+        tiles = "whole arrays"
+
+    peers = [label for label, _ in TORCH_VARIANTS]
+    rows, notes = [], {}
+    for n, by_rule in results.items():
+        for rule, res in by_rule.items():
+            ours = res[OURS]
+            times, ratios = [], []
+            for label in peers:
+                value = res.get(label, res.get("torch", "-"))
+                if isinstance(value, str):
+                    notes.setdefault(value, set()).add(f"{rule} ({label})" if label in res else rule)
+                    times.append("-")
+                    ratios.append("-")
+                else:
+                    times.append(f"{value * 1e3:.3f}")
+                    ratios.append(f"{value / ours:.2f}x")  # > 1: ours is faster
+            rows.append([f"{n:,}", rule, f"{ours * 1e3:.3f}", *times, *ratios])
+    short = [label.removeprefix("torch ") for label in peers]
+    print(table(["params", "rule", "ours ms", *(f"{s} ms" for s in short), *(f"vs {s}" for s in short)], rows))
+    try:
+        import torch
+
+        threads = f"torch on {torch.get_num_threads()} threads"
+    except ImportError:
+        threads = "torch not installed"
+    print(f"\nvs X = torch X's median time / ours (> 1: ours faster); median of {repeats} rounds (each "
+          f"implementation one step a round, in turn) after >= {WARMUP} warm-up rounds and {WARMUP_SECONDS:g} s; "
+          f"float32, one parameter tensor; ours: NumPy, one thread, {tiles}, validate=False; {threads}")
+    for why, where in notes.items():
+        print(f"-: {why}: {', '.join(sorted(where))}")
+
+
+def main(args) -> int:
+    from verify.report import dumps
+
+    rules = getattr(args, "rules", None) or RULES
+    if getattr(args, "torch_threads", None):
+        try:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
+        except ImportError:
+            pass
+    results = {}
+    for size in args.sizes:
+        n = int(size)
+        results[n] = bench_cupy(n, args.repeats) if args.backend == "cupy" else bench_numpy(n, args.repeats, rules)
+    if args.json:
+        print(dumps(results))
+    elif args.backend == "cupy":
+        _print_cupy(results, args.repeats)
+    else:
+        _print_numpy(results, args.repeats)
     return 0

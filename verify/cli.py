@@ -18,7 +18,7 @@ EPILOG = """examples:
   optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
   optverify check hutchinson minibatch_gradient   estimators: exact over finite sample spaces, else statistical
   optverify check cosine_decay warmup_cosine      learning-rate schedules, every convention (index, form, ...)
-  optverify bench                         Adam throughput against torch.optim.Adam
+  optverify bench                         every elementwise rule against torch.optim's (for-loop, foreach, fused)
   optverify crosscheck torch optax keras scipy   which convention each framework's optimizers follow
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
 
@@ -214,8 +214,12 @@ def cmd_check(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    from verify.bench import RULES
     from verify.bench import main as bench_main
 
+    for name in args.rules:  # checked before anything is timed
+        if name not in RULES:
+            raise UsageError(f"no rule named {name!r} to bench; bench takes {', '.join(RULES)}")
     return bench_main(args)
 
 
@@ -287,10 +291,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prove", action="store_true", help="skip the derivations")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_check)
-    s = sub.add_parser("bench", help="Adam step throughput: our kernels against torch.optim.Adam")
+    s = sub.add_parser("bench", help="step throughput: our kernels against torch.optim's, as ratios")
+    s.add_argument("rules", nargs="*", metavar="RULE",
+                   help="rules to time (default: every elementwise rule, and adamw); the cupy backend times adam")
     s.add_argument("--sizes", type=float, nargs="+", default=[1e6, 1e7], help="parameter counts (default 1e6 1e7)")
-    s.add_argument("--repeats", type=int, default=15, help="timed steps per measurement; the median is reported")
+    s.add_argument("--repeats", type=int, default=15,
+                   help="timed rounds, one step of each implementation a round; the median is reported")
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    s.add_argument("--torch-threads", type=_positive(int), default=None, metavar="N",
+                   help="torch's intra-op threads (default: torch's own, one a core); ours run on one thread")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")

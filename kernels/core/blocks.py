@@ -63,11 +63,17 @@ def add_decayed_weights(xp, g, p, weight_decay: float, out):
     return out
 
 
-def decayed_gradient(xp, g, p, decay: str, weight_decay: float):
-    """The gradient the rule sees: g + λp under L2, in a new buffer (g is the caller's); else g itself."""
+def decayed_gradient(xp, g, p, decay: str, weight_decay: float, out=None):
+    """The gradient the rule sees: g + λp under L2, in ``out`` (a new buffer if None: g is the caller's); else g
+    itself (``out`` unused)."""
     if decay != "l2":
         return g
-    return add_decayed_weights(xp, g, p, weight_decay, out=xp.empty_like(p))
+    return add_decayed_weights(xp, g, p, weight_decay, out=xp.empty_like(p) if out is None else out)
+
+
+def gradient_buffers(decay: str) -> int:
+    """How many work buffers ``decayed_gradient`` needs: one under L2 (g + λp; g is the caller's), else none."""
+    return int(decay == "l2")
 
 
 def apply_update(p, update, decay: str, lr: float, weight_decay: float) -> None:

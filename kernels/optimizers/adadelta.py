@@ -27,10 +27,12 @@ from kernels.core.blocks import (
     LR_POSITIONS,
     apply_update,
     decayed_gradient,
+    gradient_buffers,
     lr_factors,
     validate_decay,
     validate_lr_position,
 )
+from kernels.core.tiling import tiled
 
 __all__ = ["DECAY_MODES", "LR_POSITIONS", "adadelta_step", "validate_adadelta"]  # the modes: from blocks
 
@@ -61,27 +63,30 @@ def adadelta_step(p, g, v, u, t: int, *, lr: float = 1.0, rho: float = 0.95, eps
     lr, rho, eps, weight_decay = map(float, (lr, rho, eps, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a new buffer only for L2: g + λp (of the old p)
-    tmp, delta = xp.empty_like(p), xp.empty_like(p)  # out= everywhere: a 0-d result stays an array
-    # v ← ρv + (1-ρ)g²
-    xp.multiply(grad, grad, out=tmp)
-    tmp *= as_t(1.0 - rho)
-    v *= as_t(rho)
-    v += tmp
-    # Δ = (√(u + ε)/√(v + ε))·g, from the u before the step
-    xp.add(v, as_t(eps), out=tmp)
-    xp.sqrt(tmp, out=tmp)
-    xp.add(u, as_t(eps), out=delta)
-    xp.sqrt(delta, out=delta)
-    delta /= tmp
-    delta *= grad
     inside, after = lr_factors(lr_position, lr)
-    scale(delta, inside)  # lr·Δ when u averages the steps taken
-    # u ← ρu + (1-ρ)Δ²
-    xp.multiply(delta, delta, out=tmp)
-    tmp *= as_t(1.0 - rho)
-    u *= as_t(rho)
-    u += tmp
-    # p ← p - lr·Δ, shrunk first by 1 - lr·λ under decoupled decay
-    scale(delta, after)
-    apply_update(p, delta, decay, lr, weight_decay)
+
+    def body(p, g, v, u, tmp, delta, spare=None):  # one tile; out= everywhere (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp of the old p, only for L2
+        # v ← ρv + (1-ρ)g²
+        xp.multiply(grad, grad, out=tmp)
+        tmp *= as_t(1.0 - rho)
+        v *= as_t(rho)
+        v += tmp
+        # Δ = (√(u + ε)/√(v + ε))·g, from the u before the step
+        xp.add(v, as_t(eps), out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        xp.add(u, as_t(eps), out=delta)
+        xp.sqrt(delta, out=delta)
+        delta /= tmp
+        delta *= grad
+        scale(delta, inside)  # lr·Δ when u averages the steps taken
+        # u ← ρu + (1-ρ)Δ²
+        xp.multiply(delta, delta, out=tmp)
+        tmp *= as_t(1.0 - rho)
+        u *= as_t(rho)
+        u += tmp
+        # p ← p - lr·Δ, shrunk first by 1 - lr·λ under decoupled decay
+        scale(delta, after)
+        apply_update(p, delta, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, v, u), work=2 + gradient_buffers(decay))

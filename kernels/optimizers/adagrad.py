@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee
-from kernels.core.blocks import apply_update, decayed_gradient, validate_decay
+from kernels.core.blocks import apply_update, decayed_gradient, gradient_buffers, validate_decay
+from kernels.core.tiling import tiled
 
 EPS_MODES = ("inside_sqrt", "outside_sqrt")
 __all__ = ["EPS_MODES", "adagrad_step", "validate_adagrad"]
@@ -41,16 +42,19 @@ def adagrad_step(p, g, G, t: int, *, lr: float = 1e-2, eps: float = 1e-10, lr_de
     rate = lr / (1.0 + (int(t) - 1) * lr_decay)  # one float64 host scalar
     xp = check.namespace(p)
     as_t = p.dtype.type
-    tmp = xp.empty_like(p) if scratch is None else scratch
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)
-    xp.multiply(grad, grad, out=tmp)
-    G += tmp
-    if eps_mode == "inside_sqrt":
-        xp.add(G, as_t(eps), out=tmp)
-        xp.sqrt(tmp, out=tmp)
-    else:
-        xp.sqrt(G, out=tmp)
-        tmp += as_t(eps)
-    xp.divide(grad, tmp, out=tmp)
-    tmp *= as_t(rate)
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, G, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        xp.multiply(grad, grad, out=tmp)
+        G += tmp
+        if eps_mode == "inside_sqrt":
+            xp.add(G, as_t(eps), out=tmp)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(G, out=tmp)
+            tmp += as_t(eps)
+        xp.divide(grad, tmp, out=tmp)
+        tmp *= as_t(rate)
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, G), work=1 + gradient_buffers(decay), scratch=scratch)

@@ -3,9 +3,10 @@
 Written from seed 002_affcfe6d2abfd93d.txt (Adam) and the AdamW / AMSGrad papers, never from
 derivations/ (checking it against those rules would otherwise be circular).
 
-NumPy (and CuPy through the same array calls): one scratch array, reused for every
-intermediate, so a step allocates at most that one buffer (none when the caller passes
-``scratch``).  On a GPU, ``fused=True`` runs one CuPy elementwise kernel instead: a single
+NumPy (and CuPy through the same array calls): one work array, reused for every intermediate (a second for
+L2's g + λp).  NumPy arrays run in cache-sized tiles (kernels/core/tiling.py): the work arrays are tiles, reused
+from step to step, so a step allocates nothing after the first (the caller's ``scratch``, where contiguous, holds
+them).  On a GPU, ``fused=True`` runs one CuPy elementwise kernel instead: a single
 pass over memory that reads p, g, m, v (and vmax) and writes p, m, v (and vmax).
 Step-dependent scalars (1-β^t, their square roots, lr/(1-β1^t)) are computed once per step
 in float64 on the host, then cast to the arrays' dtype.
@@ -26,8 +27,10 @@ from kernels.core.blocks import (
     decayed_gradient,
     ema_into,
     ema_of_square_into,
+    gradient_buffers,
     validate_decay,
 )
+from kernels.core.tiling import tiled
 
 EPS_MODES = ("after_correction", "inside_sqrt", "uncorrected")
 AMSGRAD_MODES = ("off", "raw", "corrected")
@@ -90,29 +93,33 @@ def adam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta2
         fused_adam_step(p, g, m, v, vmax, beta1, beta2, eps, weight_decay, decay, amsgrad, eps_mode, s)
         return
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out= here: 0-d stays an array
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a second buffer only for L2: g + λp
-    # m ← β1 m + (1-β1) g
-    ema_into(xp, m, grad, beta1, tmp)
-    # v ← β2 v + (1-β2) g²
-    ema_of_square_into(xp, v, grad, beta2, tmp)
-    vsrc = v
-    if amsgrad == "raw":
-        xp.maximum(vmax, v, out=vmax)
-        vsrc = vmax
-    elif amsgrad == "corrected":
-        xp.multiply(v, as_t(s["inv_c2_for_max"]), out=tmp)
-        xp.maximum(vmax, tmp, out=vmax)
-        vsrc = vmax
-    # tmp ← the denominator
-    if eps_mode == "inside_sqrt":
-        xp.multiply(vsrc, as_t(s["vscale"]), out=tmp)
-        tmp += as_t(eps)
-        xp.sqrt(tmp, out=tmp)
-    else:
-        xp.sqrt(vsrc, out=tmp)
-        scale(tmp, s["sqrt_scale"])
-        tmp += as_t(eps)
-    xp.divide(m, tmp, out=tmp)
-    tmp *= as_t(s["step"])
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, m, v, vmax, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        # m ← β1 m + (1-β1) g
+        ema_into(xp, m, grad, beta1, tmp)
+        # v ← β2 v + (1-β2) g²
+        ema_of_square_into(xp, v, grad, beta2, tmp)
+        vsrc = v
+        if amsgrad == "raw":
+            xp.maximum(vmax, v, out=vmax)
+            vsrc = vmax
+        elif amsgrad == "corrected":
+            xp.multiply(v, as_t(s["inv_c2_for_max"]), out=tmp)
+            xp.maximum(vmax, tmp, out=vmax)
+            vsrc = vmax
+        # tmp ← the denominator
+        if eps_mode == "inside_sqrt":
+            xp.multiply(vsrc, as_t(s["vscale"]), out=tmp)
+            tmp += as_t(eps)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(vsrc, out=tmp)
+            scale(tmp, s["sqrt_scale"])
+            tmp += as_t(eps)
+        xp.divide(m, tmp, out=tmp)
+        tmp *= as_t(s["step"])
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, m, v, None if amsgrad == "off" else vmax), work=1 + gradient_buffers(decay),
+          scratch=scratch)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee
-from kernels.core.blocks import apply_update, decayed_gradient, ema_into, validate_decay
+from kernels.core.blocks import apply_update, decayed_gradient, ema_into, gradient_buffers, validate_decay
+from kernels.core.tiling import tiled
 
 EPS_MODES = ("inside_max", "outside_max")
 __all__ = ["EPS_MODES", "adamax_step", "validate_adamax"]
@@ -54,20 +55,23 @@ def adamax_step(p, g, m, u, t: int, *, lr: float = 2e-3, beta1: float = 0.9, bet
     step = lr / (1.0 - beta1**t)  # one float64 host scalar
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out= here: 0-d stays an array
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a second buffer only for L2: g + λp
-    # m ← β1 m + (1-β1) g
-    ema_into(xp, m, grad, beta1, tmp)
-    # u ← max(β2 u, |g|), ε added to |g| when it sits inside the max
-    u *= as_t(beta2)
-    xp.absolute(grad, out=tmp)
-    if eps_mode == "inside_max":
-        tmp += as_t(eps)
-        xp.maximum(u, tmp, out=u)
-        xp.divide(m, u, out=tmp)
-    else:
-        xp.maximum(u, tmp, out=u)
-        xp.add(u, as_t(eps), out=tmp)
-        xp.divide(m, tmp, out=tmp)
-    tmp *= as_t(step)
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, m, u, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        # m ← β1 m + (1-β1) g
+        ema_into(xp, m, grad, beta1, tmp)
+        # u ← max(β2 u, |g|), ε added to |g| when it sits inside the max
+        u *= as_t(beta2)
+        xp.absolute(grad, out=tmp)
+        if eps_mode == "inside_max":
+            tmp += as_t(eps)
+            xp.maximum(u, tmp, out=u)
+            xp.divide(m, u, out=tmp)
+        else:
+            xp.maximum(u, tmp, out=u)
+            xp.add(u, as_t(eps), out=tmp)
+            xp.divide(m, tmp, out=tmp)
+        tmp *= as_t(step)
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, m, u), work=1 + gradient_buffers(decay), scratch=scratch)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee
+from kernels.core.tiling import tiled
 
 INITS = ("zero", "first_sample")
 
@@ -39,9 +40,15 @@ def ema_update(v, g, t: int, *, alpha: float = 0.9, debias: bool = False, init: 
     as_t = v.dtype.type  # host scalars in v's dtype: bfloat16 times a Python float would give float32
     # v ← v + (1-α)(g - v) would round differently; keep the seed's form α v + (1-α) g.
     weight = 1.0 if init == "first_sample" and t == 1 else 1.0 - alpha  # the new sample's weight
-    v *= as_t(alpha)
-    v += as_t(weight) * g
-    if debias:  # out=: a 0-d average stays an array
-        xp = check.namespace(v)
-        return xp.divide(v, as_t(1.0 - alpha**t), out=xp.empty_like(v))
-    return v
+    xp = check.namespace(v)
+    average = xp.empty_like(v) if debias else None  # out=: a 0-d average stays an array
+
+    def body(v, g, average, tmp):  # one tile
+        v *= as_t(alpha)
+        xp.multiply(g, as_t(weight), out=tmp)
+        v += tmp
+        if debias:
+            xp.divide(v, as_t(1.0 - alpha**t), out=average)
+
+    tiled(xp, body, (v, g, average), work=1)
+    return v if average is None else average

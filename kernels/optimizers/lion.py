@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee
-from kernels.core.blocks import apply_update, decayed_gradient, ema_into, validate_decay
+from kernels.core.blocks import apply_update, decayed_gradient, ema_into, gradient_buffers, validate_decay
+from kernels.core.tiling import tiled
 
 __all__ = ["lion_step", "validate_lion"]
 
@@ -42,15 +43,18 @@ def lion_step(p, g, m, t: int, *, lr: float = 1e-4, beta1: float = 0.9, beta2: f
     lr, beta1, beta2, weight_decay = map(float, (lr, beta1, beta2, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a new buffer only for L2: g + λp (of the old p)
-    c, product = xp.empty_like(p), xp.empty_like(p)  # out= everywhere: a 0-d result stays an array
-    # c = β1 m + (1-β1) g, from the m before the step
-    xp.multiply(m, as_t(beta1), out=c)
-    xp.multiply(grad, as_t(1.0 - beta1), out=product)
-    c += product
-    # m ← β2 m + (1-β2) g
-    ema_into(xp, m, grad, beta2, product)
-    # p ← p - lr·sign(c), shrunk first by 1 - lr·λ under decoupled decay
-    xp.sign(c, out=c)
-    c *= as_t(lr)
-    apply_update(p, c, decay, lr, weight_decay)
+
+    def body(p, g, m, c, product, spare=None):  # one tile; out= everywhere (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp of the old p, only for L2
+        # c = β1 m + (1-β1) g, from the m before the step
+        xp.multiply(m, as_t(beta1), out=c)
+        xp.multiply(grad, as_t(1.0 - beta1), out=product)
+        c += product
+        # m ← β2 m + (1-β2) g
+        ema_into(xp, m, grad, beta2, product)
+        # p ← p - lr·sign(c), shrunk first by 1 - lr·λ under decoupled decay
+        xp.sign(c, out=c)
+        c *= as_t(lr)
+        apply_update(p, c, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, m), work=2 + gradient_buffers(decay))

@@ -29,6 +29,7 @@ from kernels.core.blocks import (
     ema_of_square_into,
     validate_decay,
 )
+from kernels.core.tiling import tiled
 
 MOMENTUM_SCHEDULES = ("decaying", "constant")
 SCHEDULE_BASE = 0.96  # Dozat's 0.96 (a double)
@@ -73,8 +74,8 @@ def nadam_step(p, g, m, v, t: int, *, lr: float = 2e-3, beta1: float = 0.9, beta
     ``momentum_schedule`` is ``decaying`` (μ_t = β1·(1 - ½·0.96^{t·momentum_decay}), Dozat and torch; Keras
     is momentum_decay = 1) or ``constant`` (μ_t = β1, optax.nadam; momentum_decay is then ignored).
     ``decay`` is ``none``, ``l2`` (g + λp enters the moments) or ``decoupled`` (p ← p - lr·λ·p beside the step).
-    ``scratch``: an array like ``p`` to work in (else one is allocated); a second work array is allocated,
-    except under L2, where the g + λp buffer is reused.
+    ``scratch``: an array like ``p`` to work in; the step takes two work arrays (the second holds g + λp under
+    L2), tiles of it where it is contiguous (kernels/core/tiling.py), else tiles kept from step to step.
     """
     if validate:
         validate_nadam(p, g, m, v, t, lr, beta1, beta2, eps, momentum_decay, weight_decay, momentum_schedule,
@@ -89,19 +90,21 @@ def nadam_step(p, g, m, v, t: int, *, lr: float = 2e-3, beta1: float = 0.9, beta
     root_scale = math.sqrt(1.0 / (1.0 - beta2**t))  # √(v/(1-β2^t)) = √v·√(1/(1-β2^t))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out=: a 0-d result stays an array
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a new buffer only under L2: g + λp
-    # m ← β1·m + (1-β1)·g
-    ema_into(xp, m, grad, beta1, tmp)
-    # v ← β2·v + (1-β2)·g²
-    ema_of_square_into(xp, v, grad, beta2, tmp)
-    # tmp ← lr·m̄ = coef_m·m + coef_g·g; work ← the denominator (the L2 buffer is ours once g + λp is used)
-    work = grad if grad is not g else xp.empty_like(p)
-    xp.multiply(m, as_t(coef_m), out=tmp)
-    xp.multiply(grad, as_t(coef_g), out=work)
-    tmp += work
-    xp.sqrt(v, out=work)
-    scale(work, root_scale)
-    work += as_t(eps)
-    tmp /= work
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, m, v, tmp, work):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=work)  # g + λp in work, only under L2
+        # m ← β1·m + (1-β1)·g
+        ema_into(xp, m, grad, beta1, tmp)
+        # v ← β2·v + (1-β2)·g²
+        ema_of_square_into(xp, v, grad, beta2, tmp)
+        # tmp ← lr·m̄ = coef_m·m + coef_g·g; work ← the denominator (under L2, once g + λp is used)
+        xp.multiply(m, as_t(coef_m), out=tmp)
+        xp.multiply(grad, as_t(coef_g), out=work)
+        tmp += work
+        xp.sqrt(v, out=work)
+        scale(work, root_scale)
+        work += as_t(eps)
+        tmp /= work
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, m, v), work=2, scratch=scratch)

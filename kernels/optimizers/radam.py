@@ -26,7 +26,15 @@ import math
 
 from kernels.core import validate as check
 from kernels.core.arith import ieee, scale
-from kernels.core.blocks import apply_update, decayed_gradient, ema_into, ema_of_square_into, validate_decay
+from kernels.core.blocks import (
+    apply_update,
+    decayed_gradient,
+    ema_into,
+    ema_of_square_into,
+    gradient_buffers,
+    validate_decay,
+)
+from kernels.core.tiling import tiled
 
 RECTIFY_WHEN = ("gt4", "gt5", "ge5")
 EPS_MODES = ("after_correction", "uncorrected")
@@ -124,23 +132,24 @@ def radam_step(p, g, m, v, t: int, *, lr: float = 1e-3, beta1: float = 0.9, beta
     _, _, r = radam_scalars(t, beta2, rectify_when)
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    tmp = xp.empty_like(p) if scratch is None else scratch  # every result goes out= here: 0-d stays an array
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)  # a second buffer only for L2: g + λp
-    # m ← β1 m + (1-β1) g
-    ema_into(xp, m, grad, beta1, tmp)
-    # v ← β2 v + (1-β2) g²
-    ema_of_square_into(xp, v, grad, beta2, tmp)
-    if r is None:  # the variance is not tractable yet: the un-adapted momentum step lr·m̂
-        xp.multiply(m, as_t(lr / c1), out=tmp)
-    else:
-        xp.sqrt(v, out=tmp)
-        if eps_mode == "after_correction":  # √v̂ + ε = √v·√(1/c2) + ε
-            scale(tmp, math.sqrt(1.0 / c2))
+    if r is not None:  # √v̂ + ε = √v·√(1/c2) + ε after correction; else √v + ε, the √c2 moving into the step
+        step = lr * r / c1 if eps_mode == "after_correction" else lr * r * math.sqrt(c2) / c1
+
+    def body(p, g, m, v, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        # m ← β1 m + (1-β1) g
+        ema_into(xp, m, grad, beta1, tmp)
+        # v ← β2 v + (1-β2) g²
+        ema_of_square_into(xp, v, grad, beta2, tmp)
+        if r is None:  # the variance is not tractable yet: the un-adapted momentum step lr·m̂
+            xp.multiply(m, as_t(lr / c1), out=tmp)
+        else:
+            xp.sqrt(v, out=tmp)
+            if eps_mode == "after_correction":
+                scale(tmp, math.sqrt(1.0 / c2))
             tmp += as_t(eps)
-            step = lr * r / c1
-        else:  # √v + ε, the √c2 moving into the step scalar
-            tmp += as_t(eps)
-            step = lr * r * math.sqrt(c2) / c1
-        xp.divide(m, tmp, out=tmp)
-        tmp *= as_t(step)
-    apply_update(p, tmp, decay, lr, weight_decay)
+            xp.divide(m, tmp, out=tmp)
+            tmp *= as_t(step)
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, m, v), work=1 + gradient_buffers(decay), scratch=scratch)

@@ -18,10 +18,12 @@ from kernels.core.blocks import (
     LR_POSITIONS,
     apply_update,
     decayed_gradient,
+    gradient_buffers,
     lr_factors,
     validate_decay,
     validate_lr_position,
 )
+from kernels.core.tiling import tiled
 
 EPS_MODES = ("inside_sqrt", "outside_sqrt")
 __all__ = ["DECAY_MODES", "EPS_MODES", "LR_POSITIONS", "rmsprop_step", "validate_rmsprop"]  # the modes: from blocks
@@ -65,32 +67,35 @@ def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: 
     lr, alpha, eps, momentum, weight_decay = map(float, (lr, alpha, eps, momentum, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)
-    tmp = xp.empty_like(p)  # every result goes out= here: a 0-d result stays an array
-    xp.multiply(grad, grad, out=tmp)
-    tmp *= as_t(1.0 - alpha)
-    v *= as_t(alpha)
-    v += tmp
-    if centered:
-        xp.multiply(grad, as_t(1.0 - alpha), out=tmp)
-        gavg *= as_t(alpha)
-        gavg += tmp
-        xp.multiply(gavg, gavg, out=tmp)
-        xp.subtract(v, tmp, out=tmp)  # may round below 0 when v ≈ gavg²: √ then gives NaN, as it should
-    else:
-        tmp[...] = v
-    if eps_mode == "inside_sqrt":
-        tmp += as_t(eps)
-        xp.sqrt(tmp, out=tmp)
-    else:
-        xp.sqrt(tmp, out=tmp)
-        tmp += as_t(eps)
-    xp.divide(grad, tmp, out=tmp)  # d
     inside, after = lr_factors(lr_position, lr, buffered=buf is not None)
-    if buf is not None:
-        scale(tmp, inside)
-        buf *= as_t(momentum)
-        buf += tmp
-        tmp[...] = buf
-    scale(tmp, after)
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, v, gavg, buf, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        xp.multiply(grad, grad, out=tmp)
+        tmp *= as_t(1.0 - alpha)
+        v *= as_t(alpha)
+        v += tmp
+        if centered:
+            xp.multiply(grad, as_t(1.0 - alpha), out=tmp)
+            gavg *= as_t(alpha)
+            gavg += tmp
+            xp.multiply(gavg, gavg, out=tmp)
+            xp.subtract(v, tmp, out=tmp)  # may round below 0 when v ≈ gavg²: √ then gives NaN, as it should
+        else:
+            tmp[...] = v
+        if eps_mode == "inside_sqrt":
+            tmp += as_t(eps)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(tmp, out=tmp)
+            tmp += as_t(eps)
+        xp.divide(grad, tmp, out=tmp)  # d
+        if buf is not None:
+            scale(tmp, inside)
+            buf *= as_t(momentum)
+            buf += tmp
+            tmp[...] = buf
+        scale(tmp, after)
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, v, gavg if centered else None, buf), work=1 + gradient_buffers(decay))

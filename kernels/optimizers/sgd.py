@@ -17,10 +17,12 @@ from kernels.core.blocks import (
     LR_POSITIONS,
     apply_update,
     decayed_gradient,
+    gradient_buffers,
     lr_factors,
     validate_decay,
     validate_lr_position,
 )
+from kernels.core.tiling import tiled
 
 INITS = ("zero", "first_gradient")
 __all__ = ["DECAY_MODES", "INITS", "LR_POSITIONS", "sgd_step", "validate_sgd"]  # the modes: from blocks
@@ -56,17 +58,20 @@ def sgd_step(p, g, buf, t: int, *, lr: float = 1e-2, momentum: float = 0.9, damp
     lr, momentum, dampening, weight_decay = map(float, (lr, momentum, dampening, weight_decay))
     xp = check.namespace(p)
     as_t = p.dtype.type  # host scalars in p's dtype: bfloat16 times a Python float would give float32
-    grad = decayed_gradient(xp, g, p, decay, weight_decay)
     inside, after = lr_factors(lr_position, lr)
     coefficient = 1.0 if (init == "first_gradient" and t == 1) else 1.0 - dampening
-    tmp = xp.empty_like(p)  # every result goes out= here: a 0-d result stays an array
-    xp.multiply(grad, as_t(inside * coefficient), out=tmp)  # one host scalar: lr·c rounds once
-    buf *= as_t(momentum)
-    buf += tmp
-    if nesterov:  # d = inside·g + momentum·buf, read after the buffer update
-        xp.multiply(buf, as_t(momentum), out=tmp)
-        tmp += grad if inside == 1.0 else grad * as_t(inside)  # g·1 = g: no temporary
-    else:
-        tmp[...] = buf
-    scale(tmp, after)
-    apply_update(p, tmp, decay, lr, weight_decay)
+
+    def body(p, g, buf, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
+        grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
+        xp.multiply(grad, as_t(inside * coefficient), out=tmp)  # one host scalar: lr·c rounds once
+        buf *= as_t(momentum)
+        buf += tmp
+        if nesterov:  # d = inside·g + momentum·buf, read after the buffer update
+            xp.multiply(buf, as_t(momentum), out=tmp)
+            tmp += grad if inside == 1.0 else grad * as_t(inside)  # g·1 = g: no temporary
+        else:
+            tmp[...] = buf
+        scale(tmp, after)
+        apply_update(p, tmp, decay, lr, weight_decay)
+
+    tiled(xp, body, (p, g, buf), work=1 + gradient_buffers(decay))
