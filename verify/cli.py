@@ -1,4 +1,4 @@
-"""The optverify command line: list, prove, check, bench, crosscheck."""
+"""The optverify command line: list, prove, check, bench, crosscheck, docs."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +21,7 @@ EPILOG = """examples:
   optverify bench                         every elementwise rule against torch.optim's (for-loop, foreach, fused)
   optverify crosscheck torch optax keras scipy   which convention each framework's optimizers follow
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
+  optverify docs --out site               the formulas, proofs and conventions as a static HTML site
 
 exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
 
@@ -249,6 +250,19 @@ def cmd_crosscheck(args) -> int:
     return 0 if all(r.status in ("matched", "not installed") for r in rows) else 1
 
 
+def cmd_docs(args) -> int:
+    from verify.docs.site import build
+
+    if args.crosscheck_json and not os.path.isfile(args.crosscheck_json):
+        raise UsageError(f"--crosscheck-json: no such file {args.crosscheck_json!r}")
+    summary = build(args.out, args.format, args.names, args.crosscheck_json, jobs=args.jobs)
+    print(f"{summary.pages} pages, {len(summary.files)} files, {summary.total_bytes / 1e6:.1f} MB in {summary.out} "
+          f"({summary.format}); proofs {summary.prove_seconds:.1f} s, total {summary.seconds:.1f} s")
+    if summary.failed:
+        print(f"FAILED to prove: {', '.join(summary.failed)} (their pages show the residuals)")
+    return 1 if summary.failed else 0
+
+
 def _positive(kind):
     """An argparse type: ``kind`` (int or float) and greater than 0, else a usage error (exit 2)."""
     def convert(text):
@@ -269,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
         prog="optverify",
         description="Prove optimizer derivations exactly, and check implementations against them.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True, metavar="{list,prove,check,bench,crosscheck}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,prove,check,bench,crosscheck,docs}")
     s = sub.add_parser("list", help="rules, convention axes and derivations")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_list)
@@ -313,6 +327,15 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--markdown", action="store_true", help="the matrix as a Markdown table")
     s.set_defaults(func=cmd_crosscheck)
+    s = sub.add_parser("docs", help="documentation generated from the rules and proofs (HTML, Markdown, LaTeX)")
+    s.add_argument("names", nargs="*", help="rules, schedules, estimators, derivations or families (default: all), "
+                                            "or an importable module of your own rules")
+    s.add_argument("--out", default="site", help="output directory (default: site)")
+    s.add_argument("--format", choices=("html", "markdown", "latex"), default="html", help="default html")
+    s.add_argument("--crosscheck-json", metavar="FILE",
+                   help="an `optverify crosscheck --json` report: the framework rows of each page")
+    s.add_argument("--jobs", type=_positive(int), default=None, help="processes proving (default: one per core)")
+    s.set_defaults(func=cmd_docs)
     return p
 
 

@@ -1,0 +1,55 @@
+"""Framework rows, read from an ``optverify crosscheck --json`` report: which convention each optimizer follows.
+
+The report is data from a run, never code: it is read with ``json`` and only its strings are shown.  A
+fingerprint's conventions map each axis to a value, or to the list of values the survey could not tell apart.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    framework: str
+    optimizer: str
+    rule: str
+    status: str
+    conventions: tuple[tuple[str, tuple], ...]  # axis → the values left (one when decided)
+    notes: tuple[str, ...]
+
+    def follows(self, axis: str, value) -> bool:
+        return any(a == axis and value in values for a, values in self.conventions)
+
+
+def _values(value) -> tuple:
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def row_of(raw: dict) -> FrameworkRow:
+    fingerprint = raw.get("fingerprint") or {}
+    conventions = fingerprint.get("conventions") or {} if fingerprint.get("matched") else {}
+    return FrameworkRow(framework=str(raw.get("framework", "")), optimizer=str(raw.get("optimizer", "")),
+                        rule=str(raw.get("rule", "")), status=str(raw.get("status", "")),
+                        conventions=tuple((str(a), _values(v)) for a, v in conventions.items()),
+                        notes=tuple(str(n) for n in raw.get("notes") or ()))
+
+
+def load(path: str | Path | None) -> tuple[tuple[FrameworkRow, ...], float | None]:
+    """The rows of a crosscheck JSON report, and how long that run took (None without a report)."""
+    if path is None:
+        return (), None
+    payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
+        raise ValueError(f"{path}: not an `optverify crosscheck --json` report (no 'rows' list)")
+    return tuple(row_of(r) for r in payload["rows"] if isinstance(r, dict)), payload.get("seconds")
+
+
+def rows_for(rows, name: str) -> tuple[FrameworkRow, ...]:
+    return tuple(r for r in rows if r.rule == name)
+
+
+def followers(rows, name: str, axis: str, value) -> tuple[str, ...]:
+    """The optimizers of rule ``name`` whose matched convention includes ``axis = value``."""
+    return tuple(r.optimizer for r in rows_for(rows, name) if r.status == "matched" and r.follows(axis, value))
