@@ -11,15 +11,15 @@ that order, a dict, or None after updating in place).
 """
 from __future__ import annotations
 
-__all__ = ["CheckReport", "check", "check_schedule", "check_steps", "check_trajectory", "compile_rule", "prove",
-           "reference_step", "reference_trajectory"]
+__all__ = ["CheckReport", "check", "check_schedule", "check_steps", "check_trajectory", "compile_rule", "dense",
+           "laid_out", "prove", "reference_step", "reference_trajectory"]
 
 # Imported on first use (PEP 562): `import verify` stays cheap (no SymPy, no Hypothesis) for the CLI's
 # fast paths and for tools that only need a name from here.
 _LAZY = {"CheckReport": "checks.elementwise", "check_steps": "checks.elementwise",
          "check_trajectory": "checks.elementwise", "compile_rule": "reference.elementwise",
          "reference_step": "reference.elementwise", "reference_trajectory": "reference.elementwise",
-         "check_schedule": "checks.schedules"}
+         "check_schedule": "checks.schedules", "dense": "strategies.sizes", "laid_out": "strategies.sizes"}
 
 
 def __getattr__(name):

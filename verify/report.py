@@ -10,9 +10,11 @@ def reproduction(report) -> str:
         return _trajectory_reproduction(report)
     c = report.counterexample
     import_line, expression = report.call or ("", report.implementation)
-    lines = ["    import numpy as np", "    from verify import reference_step"]
+    helpers = ", ".join(["reference_step"] + (["dense"] if any(isinstance(v, dict) for v in c.arrays.values()) else [])
+                        + (["laid_out"] if c.layout != "contiguous" else []))
+    lines = ["    import numpy as np", f"    from verify import {helpers}"]
     lines += [f"    {import_line}", ""] if import_line else [""]
-    arrays = ", ".join(f"{k!r}: np.array({v!r}, dtype={c.dtype!r})" for k, v in c.arrays.items())
+    arrays = ", ".join(f"{k!r}: {_array_code(v, c.dtype)}" for k, v in c.arrays.items())
     if c.dtype == "bfloat16":
         lines.insert(1, "    import ml_dtypes  # registers the bfloat16 dtype with NumPy")
     lines += [
@@ -22,8 +24,10 @@ def reproduction(report) -> str:
         f"    expected = reference_step({report.rule!r}, arrays, t, hyperparameters,",
         f"                              conventions={report.conventions!r}, dtype={c.dtype!r})",
     ]
+    given = "v.copy()" if c.layout == "contiguous" else f"laid_out(v, {c.layout!r})"  # the layout it was called with
     lines += _call_lines(import_line, [f"implementation = {expression}",
-                                       "got = implementation(**{k: v.copy() for k, v in arrays.items()}, t=t, **hyperparameters)"])
+                                       f"got = implementation(**{{k: {given} for k, v in arrays.items()}}, t=t, "
+                                       "**hyperparameters)"])
     if c.problem:
         lines.append(f"    # the implementation: {c.problem}")
     else:
@@ -49,7 +53,13 @@ def _trajectory_reproduction(report) -> str:
         f"                                    conventions={report.conventions!r}, dtype={c.dtype!r},"
         f" initial={h['initial']!r})",
     ]
-    if "arguments" in h:
+    if "arguments" in h and "split" in h:  # a run over a list of tensors: the arrays cut into them
+        lines += _call_lines(import_line, [
+            f"run = {expression}",
+            f"cut = lambda a: np.split(a.copy(), np.cumsum({h['split']!r})[:-1])  # tensors of these sizes",
+            f"seen = run({{k: cut(v) for k, v in start.items()}}, [cut(g) for g in gradients], **{h['arguments']!r}, "
+            f"**{h['initial']!r})"])
+    elif "arguments" in h:
         lines += _call_lines(import_line, [
             f"run = {expression}",
             f"seen = run({{k: v.copy() for k, v in start.items()}}, gradients, **{h['arguments']!r}, **{h['initial']!r})"])
@@ -59,6 +69,13 @@ def _trajectory_reproduction(report) -> str:
         lines.append(f"    print(expected[{c.t - 1}][{c.output!r}][{c.index}])  # {c.expected!r} at step t={c.t};"
                      f" the implementation gave {c.got!r}")
     return "\n".join(lines)
+
+
+def _array_code(values, dtype: str) -> str:
+    """Python that builds a counterexample's array: its values, or a long array's fill and drawn elements."""
+    if isinstance(values, dict):
+        return f"dense({values!r}, {dtype!r})"
+    return f"np.array({values!r}, dtype={dtype!r})"
 
 
 def _call_lines(import_line: str, lines: list) -> list:

@@ -24,7 +24,8 @@ def _reports():
 def test_every_kind_of_report_is_a_report_with_the_same_keys():
     for report in _reports():
         assert isinstance(report, Report)
-        assert report.passed and report.examples == 3 and report.compared > 0
+        # a per-step check adds its runs at scale (vector remainders, block edges, layouts, late steps) to the 3
+        assert report.passed and report.examples >= 3 and report.compared > 0
         assert SHARED <= set(report.as_dict())
         json.dumps(report.as_dict(), default=str)  # JSON-ready
         assert "passed" in report.message()

@@ -30,9 +30,13 @@ from verify.core.dtypes import overflow_threshold
 from verify.reference.elementwise import CompiledRule, compile_rule
 from verify.reference.tolerance import REASSOCIATION_FACTOR, bound_program, ulps
 from verify.strategies import arrays as strategies
+from verify.strategies import sizes
+from verify.strategies import steps as counters
+from verify.strategies.sizes import compact, dense, distinct_columns, laid_out, layout_shape
 
 DEFAULT_DTYPES = ("float32", "float64")
-START_OFFSETS = (0, 0, 0, 9, 999)  # most examples start from zero state at t = 1
+START_OFFSETS = counters.EARLY_OFFSETS  # trajectories start at t = 1; per-step checks also start late (steps.py)
+DISTINCT_FROM = 64  # arrays longer than this are compared per distinct element (large drawn arrays repeat one)
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Counterexample:
     allowed_ulps: float
     problem: str = ""  # set when the implementation crashed or returned the wrong kind of value
     history: dict = field(default_factory=dict)  # trajectory checks: start, gradients, per-step hyperparameters
+    layout: str = "contiguous"  # how the arrays were handed over (verify.strategies.sizes.LAYOUTS)
 
 
 @dataclass
@@ -67,11 +72,19 @@ class CheckReport(Report):
 def describe(c: Counterexample) -> str:
     if c.problem:
         return f"at t={c.t} ({c.dtype}): {c.problem}"
-    where = f"{c.output}[{c.index}] at t={c.t} ({c.dtype})"
+    where = f"{c.output}[{c.index}] at t={c.t} ({c.dtype}{_shape_note(c)})"
+    if c.history.get("split") is not None:
+        where += f" — {where_in_list(c.history['split'], c.index)}"
     if np.isnan(c.expected):
         return f"{where}: the reference is undefined (NaN) there, but the implementation gave {c.got!r}"
     return (f"{where}: expected {c.expected!r}, got {c.got!r}, "
             f"error {c.error_ulps:.4g} ulp > allowed {c.allowed_ulps:.4g} ulp")
+
+
+def _shape_note(c: Counterexample) -> str:
+    size = len(dense(next(iter(c.arrays.values()), []), "float64"))
+    parts = ([f"{size} elements"] if size > DISTINCT_FROM else []) + ([c.layout] if c.layout != "contiguous" else [])
+    return "; " + ", ".join(parts) if parts else ""
 
 
 class _Malformed(Mismatch):
@@ -86,11 +99,13 @@ def _to_numpy(a):
     return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
 
 
-def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, caller=None) -> dict:
+def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, caller=None,
+              layout: str = "contiguous") -> dict:
     """Call ``step_fn(**arrays, t=t, **hyper)``; accept a mapping, a tuple in ``outputs`` order,
     one array (single output) or None (updated in place).  ``caller`` (a deadline.Caller) runs
-    the call with a time limit."""
-    args = {k: xp.asarray(v.copy()) for k, v in arrays.items()}
+    the call with a time limit.  The 1-D ``arrays`` are handed over in ``layout``; outputs of the
+    layout's shape come back raveled in C order."""
+    args = {k: laid_out(v, layout, xp) for k, v in arrays.items()}
 
     def call():
         with np.errstate(all="ignore"):  # NaN/inf in a result is judged against the reference, not warned about
@@ -112,7 +127,11 @@ def call_step(step_fn, xp, arrays: dict, t: int, hyper: dict, outputs: tuple, ca
     missing = [o for o in outputs if o not in result]
     if missing:
         raise _Malformed(f"did not return {missing}")
-    return {o: _to_numpy(result[o]) for o in outputs}
+    result = {o: _to_numpy(result[o]) for o in outputs}
+    if layout in ("rows", "transposed"):
+        shape = layout_shape(len(next(iter(arrays.values()))), layout)
+        result = {o: (v.reshape(-1) if v.shape == shape else v) for o, v in result.items()}
+    return result
 
 
 class ElementwiseTracker(Tracker):
@@ -122,6 +141,7 @@ class ElementwiseTracker(Tracker):
         super().__init__()
         self.worst_ulps = 0.0
         self.hung = False  # the implementation ran past its deadline (not minimised: it would hang again)
+        self.layout = "contiguous"  # how the example's arrays were handed over (recorded in a counterexample)
 
     def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
         """``rounded``: the formula evaluated in float64 along the rule's tree (the bound program's
@@ -166,6 +186,7 @@ class ElementwiseTracker(Tracker):
         self._fail(failure)
 
     def _fail(self, counterexample):
+        counterexample.layout = self.layout
         self.fail(counterexample, counterexample.problem or "mismatch")
 
 
@@ -208,12 +229,40 @@ def _verdict(got, expected, allowed, dtype, rounded=None):
 
 
 def _lists(arrays: dict) -> dict:
-    return {k: [float(x) for x in np.asarray(v).ravel()] for k, v in arrays.items()}
+    return {k: compact(v) for k, v in arrays.items()}
 
 
 def flushes_subnormals(xp) -> bool:
     """GPU kernels flush subnormal results to zero; NumPy on the CPU keeps them."""
     return xp.__name__.split(".")[0] == "cupy"
+
+
+def reference_and_bounds(compiled: CompiledRule, program, arrays: dict, t: int, hyper: dict, dtype, subnormals=True,
+                         input_bounds=None, host_dtype=None):
+    """The reference of every output, and the bound program's values, bounds and scales, for 1-D ``arrays``.
+    Long arrays are evaluated once per distinct element (a large drawn array repeats one value), then spread
+    back: the rule is elementwise, so equal inputs give equal outputs."""
+    input_bounds = input_bounds or {}
+    size = len(next(iter(arrays.values())))
+    if size <= DISTINCT_FROM:
+        expected = compiled.reference(arrays, t, hyper, dtype)
+        values, bounds, scales = program.evaluate({**arrays, "t": t, **hyper}, input_bounds, dtype, subnormals,
+                                                  host_dtype)
+        return expected, values, bounds, scales
+    bound_names = {k: f"bound of {k}" for k in input_bounds}
+    distinct, inverse = distinct_columns({**arrays, **{bound_names[k]: np.broadcast_to(v, (size,))
+                                                       for k, v in input_bounds.items()}})
+    few = {k: distinct[k] for k in arrays}
+    few_bounds = {k: distinct[bound_names[k]] for k in input_bounds}
+
+    def spread(x):  # a value per distinct element → a value per element; a scalar stays one
+        x = np.asarray(x)
+        return x[inverse] if x.ndim else x
+
+    expected = compiled.reference(few, t, hyper, dtype)
+    values, bounds, scales = program.evaluate({**few, "t": t, **hyper}, few_bounds, dtype, subnormals, host_dtype)
+    return ({k: spread(v) for k, v in expected.items()}, [spread(v) for v in values], [spread(b) for b in bounds],
+            [spread(c) for c in scales])
 
 
 @dataclass
@@ -227,13 +276,18 @@ class Problem:
     start: dict  # p and the state before the first drawn step
     grads: list
     initial: dict  # hyperparameters that only set a state's value before step 1 (a trajectory passes them)
+    layout: str = "contiguous"  # how the arrays are handed to the implementation (per-step checks)
+    split: tuple | None = None  # trajectories over a list of tensors: their sizes (the arrays are their concatenation)
 
 
 def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
-                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=()) -> Problem:
+                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=(), plans=None) -> Problem:
+    """``offsets``: a tuple to sample from, or a strategy; a late start also draws the rates raised to the
+    power t close to 1 (strategies/steps.py).  ``plans``: sizes, drawn positions and layouts
+    (strategies/sizes.py; default: 1..max_size, every element drawn, contiguous)."""
     rule = compiled.rule
     dtype = data.draw(st.sampled_from(dtypes), label="dtype")
-    size = data.draw(st.integers(1, max_size), label="size")
+    plan = data.draw(sizes.dense_plans(max_size) if plans is None else plans, label="size")
     n_steps = data.draw(st.integers(1, max_steps), label="steps")
     initial = dict(rule.initial) if any(s in compiled.arrays for s, _ in rule.initial) else {}
     hyper = {}
@@ -243,6 +297,13 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
         if name in positive:  # an implementation that rejects 0 here (e.g. Nesterov without momentum)
             values = values.filter(lambda x: x > 0)
         hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(values, label=name)
+    offset = data.draw(offsets if isinstance(offsets, st.SearchStrategy) else st.sampled_from(offsets),
+                       label="steps before")
+    if counters.is_late(offset):
+        for name in counters.powered_by_t(compiled.expressions):
+            if name not in fixed_hyper:
+                near = data.draw(counters.rate_near_one(offset + 1), label=name)
+                hyper[name] = strategies.representable(near, dtype, rule.hyperparameter(name))
     per_step = [dict(hyper) for _ in range(n_steps)]
     for name in schedules:
         if name in compiled.hyperparameters and name not in fixed_hyper:
@@ -255,18 +316,23 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
     for step in per_step:
         for name in initial_values:
             step.pop(name)
-    offset = data.draw(st.sampled_from(offsets), label="steps before")
+
+    def array(nonnegative=False):
+        if plan.sparse:
+            return sizes.sparse_array(strategies.element(dtype, nonnegative, subnormals, ordinary=True),
+                                      strategies.element(dtype, nonnegative, subnormals, ordinary), plan, dtype)
+        return strategies.array(np, dtype, plan.size, nonnegative, subnormals, ordinary)
+
     start = {}
     for name in compiled.arrays:
         if name == "g":
             continue
         if name in rule.state and offset == 0:
-            start[name] = np.full(size, initial_values.get(initial.get(name), 0.0), dtype=dtype)
+            start[name] = np.full(plan.size, initial_values.get(initial.get(name), 0.0), dtype=dtype)
         else:
-            nonneg = name in rule.nonnegative_state
-            start[name] = data.draw(strategies.array(np, dtype, size, nonneg, subnormals, ordinary), label=name)
-    grads = data.draw(strategies.gradient_stream(np, dtype, size, n_steps, subnormals, ordinary), label="gradients")
-    return Problem(dtype, hyper, per_step, offset, start, grads, initial_values)
+            start[name] = data.draw(array(name in rule.nonnegative_state), label=name)
+    grads = data.draw(st.lists(array(), min_size=n_steps, max_size=n_steps), label="gradients")
+    return Problem(dtype, hyper, per_step, offset, start, grads, initial_values, plan.layout)
 
 
 def hypothesis_settings(examples: int, phases=(Phase.generate, Phase.shrink)):
@@ -330,6 +396,28 @@ def _validated(rule, xp, *, dtypes, examples, seed, steps, max_size, hyperparame
                     options.deadline(deadline), sys.stderr.isatty() if progress is None else bool(progress))
 
 
+def reach_examples(examples: int) -> int:
+    """Examples of each run beyond the main one: a tenth of the budget, at least 1."""
+    return max(1, examples // 10)
+
+
+def reach_runs(compiled: CompiledRule, max_size: int, gpu: bool = False) -> list[tuple]:
+    """(plans, offsets) of the runs that go where small early examples never do (issue: verification power
+    at scale): vector remainders, block edges and non-contiguous layouts from an early start; and, where the
+    rule reads t, starts at each counter's edge and late, on small arrays."""
+    start = counters.early()
+    runs = [(sizes.plans(sizes.remainder_sizes()), start),
+            (sizes.plans(sizes.block_sizes(gpu), ("contiguous",)), start),
+            (sizes.plans(sizes.remainder_sizes(), ("transposed",)), start),
+            (sizes.plans(sizes.remainder_sizes(), ("strided", "rows")), start)]
+    if any(str(x) == "t" for e in compiled.expressions for x in e.free_symbols):
+        small = sizes.dense_plans(max_size)
+        cheap = counters.cheap_in_t(compiled.expressions)
+        edges = counters.COUNTER_EDGES if cheap else ()
+        runs += [(small, counters.crossing(edge)) for edge in edges] + [(small, counters.late(cheap))]
+    return runs
+
+
 def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=4,
                 max_size=6, hyperparameters=None, xp=np, name=None, schedules=(),
                 deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
@@ -350,57 +438,66 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     heartbeat = Heartbeat(f"check {label} against {compiled.rule.name!r}", o.progress)
     caller = Caller(o.deadline, heartbeat)
 
-    def one_step(before, t, hyper, dtype, tracker):
+    def one_step(before, t, hyper, dtype, tracker, layout="contiguous"):
         """Call the implementation once and compare every output; return its outputs and the reference's."""
+        tracker.layout = layout
         try:
-            got = call_step(step_fn, xp, before, t, hyper, outputs, caller)
+            got = call_step(step_fn, xp, before, t, hyper, outputs, caller, layout)
         except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
             tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
-        expected = compiled.reference(before, t, hyper, dtype)
-        values, bounds, scales = program.evaluate({**before, "t": t, **hyper}, {}, dtype, subnormals)
+        expected, values, bounds, scales = reference_and_bounds(compiled, program, before, t, hyper, dtype,
+                                                                subnormals)
         for name_, value, bound, scale in zip(outputs, values, bounds, scales):
             allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
             tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
                             arrays=before, hyper=hyper, rounded=value)
         return got, expected
 
+    def make_run(plans, offsets, examples):
+        @hypothesis_seed(o.seed)
+        @hypothesis_settings(examples)
+        @given(st.data())
+        def run(data):
+            problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
+                                   schedules=o.schedules, offsets=offsets, plans=plans)
+            tracker.examples += 1  # counted once drawn: a draw Hypothesis gives up on is not an example
+            heartbeat.beat(tracker.examples)
+            dtype, state = problem.dtype, problem.start
+            for k, g in enumerate(problem.grads):
+                t, hyper = problem.offset + k + 1, problem.per_step[k]
+                before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
+                got, expected = one_step(before, t, hyper, dtype, tracker, problem.layout)
+                if k == 0 and any(np.isnan(expected[n]).any() for n in outputs):
+                    tracker.discard()  # undefined from the start (e.g. √ of a negative drawn variance)
+                if not all(np.isfinite(expected[n]).all() and np.isfinite(got[n]).all() for n in outputs):
+                    break  # undefined, or overflowed (correctly): no finite state to go on from
+                state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
+                        {n: state[n] for n in state if n not in got}
+
+        return run
+
     # steps the rule first branches at, beyond the first few (RAdam's rectifier from t = 5)
     late = compiled.rule.survey_steps - o.steps
-    offsets = START_OFFSETS + ((late,) if late > 0 else ())
-
-    @hypothesis_seed(o.seed)
-    @hypothesis_settings(o.examples)
-    @given(st.data())
-    def run(data):
-        tracker.examples += 1
-        heartbeat.beat(tracker.examples)
-        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
-                                schedules=o.schedules, offsets=offsets)
-        dtype, state = problem.dtype, problem.start
-        for k, g in enumerate(problem.grads):
-            t, hyper = problem.offset + k + 1, problem.per_step[k]
-            before = {n: (g if n == "g" else state[n]) for n in compiled.arrays}
-            got, expected = one_step(before, t, hyper, dtype, tracker)
-            if k == 0 and any(np.isnan(expected[n]).any() for n in outputs):
-                tracker.discard()  # undefined from the start (e.g. √ of a negative drawn variance)
-            if not all(np.isfinite(expected[n]).all() and np.isfinite(got[n]).all() for n in outputs):
-                break  # undefined, or overflowed (correctly): no finite state to go on from
-            state = {n: got[n] for n in compiled.arrays if n in got and n != "g"} | \
-                    {n: state[n] for n in state if n not in got}
+    main = make_run(None, counters.early((late,) if late > 0 else ()), o.examples)
+    reach = [make_run(plans, offsets, reach_examples(o.examples))
+             for plans, offsets in reach_runs(compiled, o.max_size, gpu=not subnormals)]
 
     def smallest(failure: Counterexample) -> Counterexample:
         """The same step on one element, where that still fails (rules are elementwise)."""
-        size = len(next(iter(failure.arrays.values()), []))
+        arrays = {k: dense(v, failure.dtype) for k, v in failure.arrays.items()}
+        size = len(next(iter(arrays.values()), []))
         if size <= 1:
             return failure
         def alone(i):
-            return {k: np.asarray(v[i:i + 1], dtype=failure.dtype) for k, v in failure.arrays.items()}
+            return {k: v[i:i + 1] for k, v in arrays.items()}
 
-        indices = range(size) if failure.problem else [failure.index]
+        indices = range(min(size, sizes.SHORT)) if failure.problem else [failure.index]
         return _fails_again(lambda tracker, i=i: one_step(alone(i), failure.t, failure.hyperparameters,
-                                                          failure.dtype, tracker) for i in indices) or failure
+                                                          failure.dtype, tracker, failure.layout)
+                            for i in indices) or failure
 
-    report = _finish(run, tracker, compiled, label, "per-step", o, conventions, smallest, how_to_call(step_fn))
+    report = _finish([main, *reach], tracker, compiled, label, "per-step", o, conventions, smallest,
+                     how_to_call(step_fn))
     caller.close()
     return report
 
@@ -411,15 +508,49 @@ def observed_output(rule) -> str:
 
 
 def run_implementation(run_fn, problem: Problem, rule, xp=np, caller=None) -> list:
-    """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step."""
-    inputs = {n: xp.asarray(problem.start[n].copy()) for n in rule.inputs if n != "g"}
-    gradients = [xp.asarray(g) for g in problem.grads]
+    """``run_fn(inputs, gradients, **hyperparameters)`` on a drawn problem: one observed array per step.
+    Over a list of tensors (``problem.split``) each input and gradient is a list of arrays, and so is each
+    step's result; it is compared as their concatenation."""
+    split = problem.split
+    if split is None and getattr(run_fn, "__optverify_lists__", False):  # it takes lists: a list of one
+        split = (len(problem.grads[0]),)
+
+    def given(a):
+        a = xp.asarray(a.copy())
+        return a if split is None else [a[i:j] for i, j in _bounds(split)]
+
+    inputs = {n: given(problem.start[n]) for n in rule.inputs if n != "g"}
+    gradients = [given(g) for g in problem.grads]
     call = run_fn if caller is None else functools.partial(caller, run_fn)
     seen = call(inputs, gradients, **problem.hyper, **problem.initial)
-    seen = [_to_numpy(x) for x in seen]
+    seen = [_observed(x, split) for x in seen]
     if len(seen) != len(problem.grads):
         raise _Malformed(f"returned {len(seen)} results for {len(problem.grads)} steps")
     return seen
+
+
+def _bounds(split) -> list[tuple[int, int]]:
+    ends = np.cumsum(split).tolist()
+    return list(zip([0] + ends[:-1], ends))
+
+
+def _observed(x, split):
+    """One step's result as one array: a list of tensors (one per size in ``split``) concatenated."""
+    if split is None:
+        return _to_numpy(x)
+    tensors = [np.ravel(_to_numpy(a)) for a in x]
+    sizes = [a.size for a in tensors]
+    if sizes != list(split):
+        raise _Malformed(f"returned tensors of sizes {sizes} for a list of sizes {list(split)}")
+    return np.concatenate(tensors) if tensors else np.zeros(0)
+
+
+def where_in_list(split, index: int) -> str:
+    """Flat position ``index`` of a concatenated list of tensors, as "tensor k of n, element i"."""
+    for k, (i, j) in enumerate(_bounds(split)):
+        if i <= index < j:
+            return f"tensor {k} of {len(split)} (sizes {list(split)}), element {index - i}"
+    return f"position {index}"
 
 
 def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, tracker, *, subnormals=True,
@@ -443,9 +574,8 @@ def follow_trajectory(compiled: CompiledRule, problem: Problem, seen: list, trac
     for k, g in enumerate(problem.grads):
         t, hyper = k + 1, problem.per_step[k]
         env = {**current, "g": g, **state}
-        expected = compiled.reference(env, t, hyper, problem.dtype)
-        values, bounds, scales = program.evaluate({**env, "t": t, **hyper}, state_bounds, problem.dtype, subnormals,
-                                                  host_dtype)
+        expected, values, bounds, scales = reference_and_bounds(compiled, program, env, t, hyper, problem.dtype,
+                                                                subnormals, state_bounds, host_dtype)
         bounds = dict(zip(compiled.outputs, bounds))
         rounded = values[compiled.outputs.index(observed)]
         allowed = REASSOCIATION_FACTOR * np.broadcast_to(bounds[observed], (size,))
@@ -463,12 +593,14 @@ def _trajectory_record(problem: Problem, rule) -> dict:
     return dict(start={k: [float(x) for x in problem.start[k]] for k in rule.inputs if k != "g"},
                 initial=dict(problem.initial), gradients=[[float(x) for x in g] for g in problem.grads],
                 hyperparameters=[dict(h) for h in problem.per_step],
-                arguments={k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in problem.hyper.items()})
+                arguments={k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in problem.hyper.items()},
+                **({"split": list(problem.split)} if problem.split is not None else {}))
 
 
 def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examples=100, seed=0, steps=6,
                      max_size=6, hyperparameters=None, xp=np, name=None, schedules=(), ordinary=False,
-                     host_dtype=None, positive=(), deadline=options.DEFAULT_DEADLINE, progress=None) -> CheckReport:
+                     host_dtype=None, positive=(), deadline=options.DEFAULT_DEADLINE, progress=None,
+                     lists=None) -> CheckReport:
     """Trajectory check of ``run_fn(inputs, gradients, **hyperparameters)`` → one observed array per step.
 
     ``inputs`` holds the rule's non-gradient inputs at the start (``p`` for an optimizer, none for
@@ -477,7 +609,13 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     ``ordinary=True`` draws ordinary values only (see strategies.ORDINARY); ``host_dtype`` charges
     hyperparameter-only arithmetic at that precision instead of float64; hyperparameters named in
     ``positive`` are never drawn as 0.  ``deadline`` and ``progress`` as for check_steps.
+
+    ``lists=True`` (default: the run function's ``__optverify_lists__`` attribute): the implementation takes a
+    list of tensors — each input a list of arrays, each step's gradient a list, each step's result a list —
+    and applies the rule to each.  Lists of 1-3 tensors are drawn, and in a second run lists of 9-13 with an
+    empty tensor inside (multi-tensor kernels work in chunks of tensors; an empty one shifts the rest).
     """
+    lists = bool(getattr(run_fn, "__optverify_lists__", False)) if lists is None else bool(lists)
     compiled = compile_rule(rule, conventions)
     o = _validated(compiled.rule, xp, dtypes=dtypes, examples=examples, seed=seed, steps=steps, max_size=max_size,
                    hyperparameters=hyperparameters, schedules=schedules, deadline=deadline, progress=progress)
@@ -495,15 +633,27 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
                             history=_trajectory_record(problem, compiled.rule))
         follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
 
-    @hypothesis_seed(o.seed)
-    @hypothesis_settings(o.examples)
-    @given(st.data())
-    def run(data):
-        tracker.examples += 1
-        heartbeat.beat(tracker.examples)
-        problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
-                                o.schedules, offsets=(0,), positive=positive)
-        replay(problem, tracker)
+    def make_run(splits, examples):
+        @hypothesis_seed(o.seed)
+        @hypothesis_settings(examples)
+        @given(st.data())
+        def run(data):
+            split = None if splits is None else tuple(data.draw(splits, label="tensor sizes"))
+            plans = None if split is None else st.just(sizes.Plan(sum(split)))
+            problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals, ordinary,
+                                   o.schedules, offsets=(0,), positive=positive, plans=plans)
+            problem.split = split
+            tracker.examples += 1  # counted once drawn
+            heartbeat.beat(tracker.examples)
+            replay(problem, tracker)
+
+        return run
+
+    if lists:
+        runs = [make_run(sizes.tensor_lists(o.max_size), o.examples),
+                make_run(sizes.long_tensor_lists(), reach_examples(o.examples))]
+    else:
+        runs = [make_run(None, o.examples)]
 
     def smallest(failure: Counterexample) -> Counterexample:
         """The run cut at the failing step, on one element, where that still fails."""
@@ -513,7 +663,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
         index = failure.index if len(h["gradients"][0]) > 1 else None
         return _fails_again([lambda tracker: replay(_cut(h, failure, index), tracker)]) or failure
 
-    report = _finish(run, tracker, compiled, label, "trajectory", o, conventions, smallest, how_to_call(run_fn))
+    report = _finish(runs, tracker, compiled, label, "trajectory", o, conventions, smallest, how_to_call(run_fn))
     caller.close()
     return report
 
@@ -533,17 +683,24 @@ def _fails_again(attempts) -> Counterexample | None:
 def _cut(history: dict, failure: Counterexample, index) -> Problem:
     """The recorded run up to the failing step, on element ``index`` alone (all of them: None)."""
     steps = failure.t
+    split = history.get("split")
+    split = None if split is None else (split if index is None else (1,))  # one element: a list of one tensor
     pick = (lambda v: v) if index is None else (lambda v: v[index:index + 1])
     as_array = lambda v: np.asarray(pick(v), dtype=failure.dtype)  # noqa: E731
     arguments = {k: (v[:steps] if isinstance(v, list) else v) for k, v in history["arguments"].items()}
     return Problem(failure.dtype, arguments, [dict(h) for h in history["hyperparameters"][:steps]], 0,
                    {k: as_array(v) for k, v in history["start"].items()},
-                   [as_array(g) for g in history["gradients"][:steps]], dict(history["initial"]))
+                   [as_array(g) for g in history["gradients"][:steps]], dict(history["initial"]),
+                   split=None if split is None else tuple(split))
 
 
-def _finish(run, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
+def _finish(runs, tracker, compiled, implementation, mode, o: _Options, conventions, smallest, call) -> CheckReport:
+    """Run the Hypothesis runs in turn until one fails; minimise the failure and write the report."""
     start = time.perf_counter()
-    run_until_failure(run, stop=(Mismatch, Unsatisfiable, _Abort))
+    for run in runs:
+        run_until_failure(run, stop=(Mismatch, Unsatisfiable, _Abort))
+        if tracker.failure is not None:
+            break
     failure = tracker.failure
     if failure is not None and not tracker.hung:  # a hung implementation would hang again while minimising
         failure = smallest(failure)

@@ -135,13 +135,6 @@ def array(xp, dtype, size: int, nonnegative: bool = False, subnormals: bool = Tr
     )
 
 
-@lru_cache(maxsize=None)
-def gradient_stream(xp, dtype, size: int, steps: int, subnormals: bool = True, ordinary: bool = False):
-    """``steps`` gradients of ``size`` elements: zeros, tiny, huge, mixed signs."""
-    return st.lists(array(xp, dtype, size, subnormals=subnormals, ordinary=ordinary), min_size=steps,
-                    max_size=steps)
-
-
 def schedule(h: Hyperparameter, start: float, steps: int, dtype) -> st.SearchStrategy[list]:
     """Per-step values of a schedulable hyperparameter (the learning rate): ``start`` at the first
     step, then ``start`` times one of LR_FACTORS at each later step."""

@@ -38,23 +38,25 @@ def _runner(name: str, arguments: dict, options: dict):
         cls = getattr(keras.optimizers, name)
 
         def run(inputs, gradients, lr, **hyper):
-            dtype = str(np.asarray(inputs["p"]).dtype)
+            dtype = str(np.asarray(inputs["p"][0]).dtype)
             before = keras.config.floatx()
             keras.config.set_floatx(dtype)
             try:
-                var = keras.Variable(np.array(inputs["p"]), dtype=dtype)
+                variables = [keras.Variable(np.array(p), dtype=dtype) for p in inputs["p"]]
                 opt = cls(learning_rate=lr[0], **framework_kwargs(arguments, hyper), **options)
-                opt.build([var])
+                opt.build(variables)
                 out = []
-                for k, g in enumerate(gradients):
+                for k, grads in enumerate(gradients):
                     opt.learning_rate = lr[k]
-                    opt.apply_gradients([(keras.ops.convert_to_tensor(np.array(g), dtype=dtype), var)])
-                    out.append(np.array(var.value))
+                    opt.apply_gradients([(keras.ops.convert_to_tensor(np.array(g), dtype=dtype), var)
+                                         for g, var in zip(grads, variables)])
+                    out.append([np.array(var.value) for var in variables])
             finally:
                 keras.config.set_floatx(before)
             return out
 
         run.__qualname__ = call_label("keras.optimizers." + name, options)
+        run.__optverify_lists__ = True
         return run
 
     return make

@@ -28,19 +28,20 @@ def _runner(name: str, arguments: dict, options: dict):
         fn = getattr(optax, name)
 
         def run(inputs, gradients, lr, **hyper):
-            dtype = np.asarray(inputs["p"]).dtype
+            dtype = np.asarray(inputs["p"][0]).dtype
             lrs = jnp.asarray(np.asarray(lr, dtype=dtype))
             tx = fn(learning_rate=lambda count: lrs[count], **framework_kwargs(arguments, hyper), **options)
-            p = jnp.asarray(np.array(inputs["p"]))
-            state = tx.init(p)
+            params = [jnp.asarray(np.array(p)) for p in inputs["p"]]  # a list is a pytree: one state per leaf
+            state = tx.init(params)
             out = []
-            for g in gradients:
-                updates, state = tx.update(jnp.asarray(np.array(g)), state, p)
-                p = optax.apply_updates(p, updates)
-                out.append(np.asarray(p))
+            for grads in gradients:
+                updates, state = tx.update([jnp.asarray(np.array(g)) for g in grads], state, params)
+                params = optax.apply_updates(params, updates)
+                out.append([np.asarray(p) for p in params])
             return out
 
         run.__qualname__ = call_label("optax." + name, options)
+        run.__optverify_lists__ = True
         return run
 
     return make

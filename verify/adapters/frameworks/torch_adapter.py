@@ -1,7 +1,8 @@
 """torch.optim: SGD, RMSprop, Adam, AdamW, Adagrad, NAdam, RAdam, Adamax, Adadelta (for-loop, foreach and fused where torch has them), driven on float32 and float64 CPU tensors;
 and torch.optim.swa_utils.AveragedModel with an EMA averaging function, as peers of the ``ema`` rule.
 
-Each run builds a fresh optimizer over one tensor, sets ``param_groups[...]["lr"]`` before every
+Each run builds a fresh optimizer over a list of tensors (one, or a drawn list with an empty one inside: the
+multi-tensor paths group tensors), sets ``param_groups[...]["lr"]`` before every
 step (how torch's own schedulers change the learning rate), assigns the gradient and steps.  An
 averaged model is fed samples by copying each into the model's one parameter before
 ``update_parameters``; what it reports is its own copy of that parameter.
@@ -24,19 +25,21 @@ def _runner(name: str, arguments: dict, options: dict):
         cls = getattr(torch.optim, name)
 
         def run(inputs, gradients, lr, **hyper):
-            tdtype = getattr(torch, str(np.asarray(inputs["p"]).dtype))
-            p = torch.tensor(np.array(inputs["p"]), dtype=tdtype)
-            opt = cls([p], **framework_kwargs(arguments, {"lr": lr[0], **hyper}), **options)
+            tdtype = getattr(torch, str(np.asarray(inputs["p"][0]).dtype))
+            params = [torch.tensor(np.array(p), dtype=tdtype) for p in inputs["p"]]
+            opt = cls(params, **framework_kwargs(arguments, {"lr": lr[0], **hyper}), **options)
             out = []
-            for k, g in enumerate(gradients):
+            for k, grads in enumerate(gradients):
                 for group in opt.param_groups:
                     group["lr"] = lr[k]
-                p.grad = torch.tensor(np.array(g), dtype=tdtype)
+                for p, g in zip(params, grads):
+                    p.grad = torch.tensor(np.array(g), dtype=tdtype)
                 opt.step()
-                out.append(p.detach().numpy().copy())
+                out.append([p.detach().numpy().copy() for p in params])
             return out
 
         run.__qualname__ = call_label("torch.optim." + name, options)
+        run.__optverify_lists__ = True  # one optimizer over a list of tensors: foreach and fused work per list
         return run
 
     return make

@@ -1,0 +1,57 @@
+"""Where a per-step check starts counting: early steps, and late ones up to the ranges users reach.
+
+The main run starts from zero state at t = 1 or a few steps in (EARLY_OFFSETS).  Separate runs start late:
+at each counter's edge so that the steps cross it — 2^24, where a float32 counter stops counting
+(16777216 + 1 = 16777216), 2^31 where an int32 wraps, 2^32 where a uint32 does — and at t drawn
+log-uniformly from 10^3 to 10^7.5.  A late step only shows a bug if the rule still depends on t there: β^t
+has underflowed long before t = 2^24 for β = 0.9, so a late example draws every rate raised to the power t
+close enough to 1 that β^t is neither 0 nor 1 (β = 1 - c/t, c from 10^-2 to 10^2).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+from hypothesis import strategies as st
+
+EARLY_OFFSETS = (0, 0, 0, 9, 999)  # most examples start from zero state at t = 1
+COUNTER_EDGES = (2**24, 2**31, 2**32)
+SLOW_T = 10**4  # the largest start for a rule with a host function of cost ∝ t (NAdam's product Π μ_i)
+
+
+def early(extra=()) -> st.SearchStrategy[int]:
+    return st.sampled_from(EARLY_OFFSETS + tuple(extra))
+
+
+def crossing(edge: int) -> st.SearchStrategy[int]:
+    """Starts one before, at or one after ``edge``: the steps that follow cross it."""
+    return st.integers(edge - 1, edge + 1)
+
+
+def late(cheap_in_t: bool = True) -> st.SearchStrategy[int]:
+    """Log-uniform from 10^3 to 10^7.5 (10^4 at most where a function of t costs ∝ t)."""
+    top = 7.5 if cheap_in_t else 4.0
+    return st.floats(3.0, top).map(lambda e: int(10.0**e))
+
+
+def is_late(offset: int) -> bool:
+    return offset >= 1000 and offset not in EARLY_OFFSETS
+
+
+def rate_near_one(t: int) -> st.SearchStrategy[float]:
+    """A rate β with β^t in neither 0 nor 1: 1 - c/t for c log-uniform in [10^-2, 10^2]."""
+    return st.floats(-2.0, 2.0).map(lambda e: 1.0 - 10.0**e / t)
+
+
+@lru_cache(maxsize=None)
+def powered_by_t(expressions: tuple) -> tuple[str, ...]:
+    """Names of the hyperparameters raised to a power that depends on t (β1, β2 in 1 - β^t)."""
+    names = {str(node.base) for e in expressions for node in sp.preorder_traversal(e)
+             if isinstance(node, sp.Pow) and node.base.is_Symbol and "t" in map(str, node.exp.free_symbols)}
+    return tuple(sorted(names))
+
+
+def cheap_in_t(expressions: tuple) -> bool:
+    """Whether every function of t in the rule costs O(1): no host function (NAdam's Π μ_i loops over t)."""
+    return not any(hasattr(type(node), "_roundings_") or hasattr(node.func, "_roundings_")
+                   for e in expressions for node in sp.preorder_traversal(e) if isinstance(node, sp.Function))
