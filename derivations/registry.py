@@ -7,10 +7,13 @@ that rule: ``derivations_about(rule)`` builds them afresh for any copy, e.g. a d
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 
 from derivations.core.estimator import Estimator
+from derivations.core.objective import MatrixRule
 from derivations.core.proof import Derivation
+from derivations.core.reduction import ReductionRule
 from derivations.core.rule import Rule
 from derivations.core.schedule import Schedule
 from derivations.estimators import bias_variance, hutchinson, minibatch
@@ -91,6 +94,21 @@ class LazyDerivations(Mapping):
         """The names built so far."""
         return frozenset(self._built)
 
+    def add(self, derivation: Derivation) -> None:
+        """A derivation built elsewhere (a user's module), under its own name."""
+        self._builders[derivation.name] = lambda: derivation
+        self._built[derivation.name] = derivation
+
+    def snapshot(self) -> dict:
+        return dict(self._builders)
+
+    def restore(self, builders: dict) -> None:
+        """Back to ``builders``; what was built since of those stays built (building is the slow part)."""
+        self._builders.clear()
+        self._builders.update(builders)
+        for name in [n for n in self._built if n not in builders]:
+            del self._built[name]
+
 
 def _bind(build, rule: Rule) -> Callable[[], Derivation]:
     return lambda: build(rule)
@@ -158,3 +176,61 @@ def derivations_matching(names) -> list[Derivation]:
             raise KeyError(f"no derivation or family named {name!r}; known: {sorted(DERIVATIONS)}")
         keys += [key for key in found if key not in keys]
     return [DERIVATIONS[key] for key in keys]
+
+
+# --- rules and derivations from outside the registry (a user's module, an entry point: derivations/plugins.py) ---
+# name → where it came from ("mymod", "entry point signum = pkg.rules"); the registry's own names are not here
+ORIGINS: dict[str, str] = {}
+
+
+def _table_for(obj) -> dict:
+    tables = ((Rule, RULES), (MatrixRule, MATRIX_RULES), (ReductionRule, REDUCTION_RULES), (Estimator, ESTIMATORS),
+              (Schedule, SCHEDULES))
+    for kind, table in tables:
+        if isinstance(obj, kind):
+            return table
+    raise TypeError(f"{obj!r} is not a Rule, MatrixRule, ReductionRule, Estimator or Schedule")
+
+
+def holds(obj) -> bool:
+    """Whether the registry holds this very object (a user's module may import one of ours)."""
+    if isinstance(obj, Derivation):
+        return obj.name in DERIVATIONS.built and DERIVATIONS[obj.name] is obj
+    return _table_for(obj).get(obj.name) is obj
+
+
+def register(obj, origin: str) -> None:
+    """Add a rule, matrix or reduction rule, estimator, schedule or derivation from ``origin`` under its name.
+
+    ValueError when the name is taken by something else: a user's ``adam`` must not silently replace ours, since
+    every check and crosscheck looks rules up by name."""
+    if holds(obj):
+        return
+    if isinstance(obj, Derivation):
+        if obj.name in DERIVATIONS:
+            raise ValueError(f"a derivation named {obj.name!r} exists already ({ORIGINS.get(obj.name, 'optverify')}); "
+                             f"{origin} must name its own differently")
+        DERIVATIONS.add(obj)
+    else:
+        taken = [t for t in (RULES, MATRIX_RULES, REDUCTION_RULES, ESTIMATORS, SCHEDULES) if obj.name in t]
+        if taken:
+            raise ValueError(f"a rule, estimator or schedule named {obj.name!r} exists already "
+                             f"({ORIGINS.get(obj.name, 'optverify')}); {origin} must name its own differently")
+        _table_for(obj)[obj.name] = obj
+    ORIGINS[obj.name] = origin
+
+
+@contextlib.contextmanager
+def scoped():
+    """Undo every ``register`` made inside the block: one command's user rules do not outlive it (tests call the
+    command line many times in one process)."""
+    tables = (RULES, MATRIX_RULES, REDUCTION_RULES, ESTIMATORS, SCHEDULES, ORIGINS)
+    saved = [dict(t) for t in tables]
+    derivations = DERIVATIONS.snapshot()
+    try:
+        yield
+    finally:
+        for table, before in zip(tables, saved):
+            table.clear()
+            table.update(before)
+        DERIVATIONS.restore(derivations)

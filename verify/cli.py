@@ -23,6 +23,12 @@ EPILOG = """examples:
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
   optverify docs --out site               the formulas, proofs and conventions as a static HTML site
 
+your own rule (a derivations.Rule in your module, imported, never evaluated; see the README):
+  optverify prove mymod                   the derivations mymod defines
+  optverify check mymod:RULE --impl mymod:step      your step function against your rule
+  optverify crosscheck mymod:step --rule mymod:RULE the conventions of your rule it follows
+  optverify docs mymod --out site         pages for your rules and derivations
+
 exit status: 0 when everything proves and passes, 1 on any failure, 2 on bad usage."""
 
 
@@ -31,6 +37,9 @@ worst ulp = largest error seen, in ulps of the implementation's dtype at the mag
 of allowed = error / a bound derived from the formula at those very inputs (roundings counted, amplified where the
 formula amplifies them, e.g. dividing by a tiny sqrt(v_hat)+eps): big ulp counts can be legitimate; <= 1 passes."""
 
+
+
+NO_AXES = "(no axes)"  # a rule with no convention axes has one variant: itself
 
 
 class UsageError(Exception):
@@ -48,6 +57,7 @@ def _progress(enabled: bool, i: int, n: int, label: str) -> None:
 
 def cmd_list(args) -> int:
     from derivations import DERIVATIONS, ESTIMATORS, MATRIX_RULES, REDUCTION_RULES, RULES, SCHEDULES
+    from derivations.registry import ORIGINS
     from verify.report import dumps, table
 
     rules = {**RULES, **MATRIX_RULES, **REDUCTION_RULES}
@@ -64,7 +74,8 @@ def cmd_list(args) -> int:
                                 source=e.source) for n, e in ESTIMATORS.items()},
             schedules={n: dict(title=s.title, hyperparameters={h.name: h.domain for h in s.hyperparameters},
                                conventions={a.name: list(a.values) for a in s.axes}, source=s.source)
-                       for n, s in SCHEDULES.items()})))
+                       for n, s in SCHEDULES.items()},
+            origins=dict(ORIGINS))))
         return 0
     print("rules")
     print(table(["name", "title", "shape", "conventions (first = default)", "variants"],
@@ -81,7 +92,53 @@ def cmd_list(args) -> int:
     print("\nderivations")
     print(table(["name", "about rule", "steps", "claim"],
                 [[d.name, d.rule or "", len(d.steps), d.claim[:90]] for d in DERIVATIONS.values()]))
+    if ORIGINS:  # entry points of installed packages: say whose they are
+        print("\nfrom installed packages")
+        print(table(["name", "from"], [[name, origin] for name, origin in ORIGINS.items()]))
     return 0
+
+
+def _resolve(names, argument: str, known) -> list:
+    """Each name ``known`` to the registry as itself; any other imported (a module of your own, or module:ATTR:
+    derivations/plugins.py) and registered for this command, as what it found.  A bare name that is no module
+    stays a name, so that the command's own error lists what is known."""
+    from derivations import plugins
+
+    out = []
+    for name in names:
+        if ":" not in name and known(name):
+            out.append(name)
+            continue
+        try:
+            found = plugins.load(name, argument)
+        except plugins.ModuleNotFound:
+            if ":" in name:
+                raise
+            out.append(name)
+            continue
+        out.append(plugins.register(found, argument))
+    return out
+
+
+def _names(items, pick) -> list[str]:
+    """Names as they are, and each Found as ``pick(found)``'s names."""
+    return [n for item in items for n in ([item] if isinstance(item, str) else pick(item))]
+
+
+def _is_derivation_name(name: str) -> bool:
+    from derivations import DERIVATIONS
+    from derivations.registry import ALIASES
+
+    name = ALIASES.get(name, name)
+    return any(key == name or key.startswith(name + ".") for key in DERIVATIONS)
+
+
+def _derivations_of(found) -> list[str]:
+    from derivations.plugins import SpecError
+
+    if not found.derivations:
+        raise SpecError(f"NAMES: {found.origin} defines no derivation to prove")
+    return list(found.derivations)
 
 
 def run_prove(names, progress: bool):
@@ -113,7 +170,8 @@ def _prove_json(results):
 def cmd_prove(args) -> int:
     from verify.report import dumps, table
 
-    results = run_prove(args.names, not args.json)
+    names = _names(_resolve(args.names, "NAMES", _is_derivation_name), _derivations_of)
+    results = run_prove(names, not args.json)
     if args.json:
         print(dumps(_prove_json(results)))
     else:
@@ -150,7 +208,59 @@ def check_rule_names(names) -> None:
 RULE_EXAMPLES = 30  # `check`'s default budget per convention variant of a rule
 
 
-def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE):
+def _checkable_of(found) -> list[str]:
+    from derivations.plugins import SpecError
+
+    if not found.checkable():
+        raise SpecError(f"NAMES: {found.origin} defines no rule, schedule or estimator to check "
+                        f"(its derivations: `optverify prove {found.origin}`)")
+    return found.checkable()
+
+
+def _implementation(spec: str | None, names: list[str]):
+    """The step function ``--impl`` names, or None for our kernels; a usage error where a rule has no kernel of
+    ours (a user's or a package's rule) and no --impl says what to check."""
+    from derivations.plugins import attribute
+    from derivations.registry import ORIGINS
+    from verify.checks.catalogue import kind_of
+
+    if spec is None:
+        for name in names:
+            if name in ORIGINS:
+                raise UsageError(f"{name!r} is a rule of {ORIGINS[name]}, not one of optverify's: there is no kernel "
+                                 f"of it to check, so give your implementation: --impl module:function")
+        return None
+    if len(names) != 1:
+        raise UsageError(f"--impl checks one rule: name it (optverify check RULE --impl {spec}); "
+                         f"got {len(names)}: {' '.join(names) or 'none'}")
+    if kind_of(names[0]) == "estimator":
+        raise UsageError("--impl: an estimator is checked from Python (verify.checks.estimators.check_estimator)")
+    fn = attribute(spec, "--impl")
+    if not callable(fn):
+        raise UsageError(f"--impl: {spec} is a {type(fn).__name__} object, not a function")
+    return fn
+
+
+def _chosen_conventions(texts, name: str) -> dict:
+    """``--convention AXIS=VALUE`` texts → {axis: value}, matched against the rule's own axes as text (never
+    evaluated); a usage error naming the choices otherwise."""
+    from verify.checks.catalogue import rule_of
+
+    axes = {a.name: a for a in rule_of(name).axes}
+    chosen = {}
+    for text in texts or ():
+        axis, _, value = text.partition("=")
+        if axis not in axes:
+            raise UsageError(f"--convention {text}: {name!r} has no axis {axis!r}; axes: {', '.join(axes) or 'none'}")
+        values = {str(v): v for v in axes[axis].values}
+        if value not in values:
+            raise UsageError(f"--convention {text}: {axis} is one of {', '.join(values)}")
+        chosen[axis] = values[value]
+    return chosen
+
+
+def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE,
+               implementation=None, label=None, conventions=None):
     from verify.adapters.ours import array_module
     from verify.checks.catalogue import check_implementation, kind_of, rule_of
 
@@ -160,20 +270,23 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
     # matrix and reduction rules run in what numpy.linalg computes in; elementwise rules in every dtype asked
     linalg_dtypes = tuple(d for d in dtypes if d in ("float32", "float64"))
     estimator_examples, examples = examples, examples or RULE_EXAMPLES
-    jobs = [(n, conv) for n in chosen if kind_of(n) == "elementwise" for conv in rule_of(n).variants()]
+    def variants(n):  # ours: every convention; an implementation: the one it implements (defaults unless chosen)
+        return rule_of(n).variants() if implementation is None else [rule_of(n).conventions(**(conventions or {}))]
+
+    jobs = [(n, conv) for n in chosen if kind_of(n) == "elementwise" for conv in variants(n)]
     jobs += [(n, conv) for n in chosen if kind_of(n) in ("matrix", "reduction") and linalg_dtypes
-             for conv in rule_of(n).variants()]
+             for conv in variants(n)]
     # schedules: every convention variant; the rates come back in the dtype the implementation chooses
-    jobs += [(n, conv) for n in chosen if kind_of(n) == "schedule" for conv in rule_of(n).variants()]
+    jobs += [(n, conv) for n in chosen if kind_of(n) == "schedule" for conv in variants(n)]
     reports = []
     for i, (n, conv) in enumerate(jobs, 1):
         _progress(progress, i, len(jobs), f"check {n} {conv}")
-        options = dict(examples=examples, seed=seed, xp=xp, name=f"kernels.{n} ({backend})")
+        options = dict(examples=examples, seed=seed, xp=xp, name=label or f"kernels.{n} ({backend})")
         if kind_of(n) == "elementwise":
             options.update(dtypes=tuple(dtypes), deadline=deadline)
         elif kind_of(n) != "schedule":
             options.update(dtypes=linalg_dtypes)
-        reports.append(check_implementation(n, None, conv, **options))
+        reports.append(check_implementation(n, implementation, conv, **options))
     estimators = [n for n in chosen if kind_of(n) == "estimator"]
     if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/checks/estimators.py)
         from verify.checks.estimators import check_all
@@ -184,14 +297,26 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
 
 
 def cmd_check(args) -> int:
+    from derivations.registry import ORIGINS
     from verify.report import dumps, table
 
     start = time.perf_counter()
-    check_rule_names(args.names)  # a typo should not cost the proofs first
+    items = _resolve(args.names, "NAMES", lambda n: n in checkable())
+    names = _names(items, _checkable_of)
+    check_rule_names(names)  # a typo should not cost the proofs first
+    implementation = _implementation(args.impl, names)
+    if args.convention and implementation is None:
+        raise UsageError("--convention: the one variant an --impl implements (our kernels are checked under all)")
+    conventions = _chosen_conventions(args.convention, names[0]) if implementation else None
+    # derivations: a registry name's family (a package's rule may have none), a module's own; with no names, ours
+    # and the packages' (their rules have no kernels of ours, so only ours are checked)
+    proving = [n for n in _names(items, lambda found: list(found.derivations)) if _is_derivation_name(n)]
+    names = names or [n for n in checkable() if n not in ORIGINS]
     progress = not args.json
-    proofs = [] if args.no_prove else run_prove(args.names, progress)
-    reports = run_checks(args.names, args.backend, args.examples, args.seed, progress,
-                         dtypes=args.dtypes, deadline=args.deadline)
+    proofs = [] if args.no_prove or (args.names and not proving) else run_prove(proving, progress)
+    reports = run_checks(names, args.backend, args.examples, args.seed, progress, dtypes=args.dtypes,
+                         deadline=args.deadline, implementation=implementation, label=args.impl,
+                         conventions=conventions)
     ok = all(r.ok for r in proofs) and all(r.passed for r in reports)
     if args.json:
         print(dumps(dict(ok=ok, seconds=round(time.perf_counter() - start, 2), proofs=_prove_json(proofs),
@@ -200,7 +325,8 @@ def cmd_check(args) -> int:
     if proofs:
         print(table(["derivation", "steps", "status", "seconds"], _prove_rows(proofs)))
         print()
-    rows = [[r.rule, ",".join(f"{k}={v}" for k, v in r.conventions.items()), "passed" if r.passed else "FAILED",
+    rows = [[r.rule, ",".join(f"{k}={v}" for k, v in r.conventions.items()) or NO_AXES,
+             "passed" if r.passed else "FAILED",
              f"{r.worst_ulps:.3g}" if hasattr(r, "worst_ulps") else "-", f"{r.worst_ratio:.2f}", r.examples,
              f"{r.seconds:.2f}"] for r in reports]
     print(table(["rule", "conventions", "status", "worst ulp", "of allowed", "examples", "seconds"], rows))
@@ -224,14 +350,32 @@ def cmd_bench(args) -> int:
     return bench_main(args)
 
 
-def cmd_crosscheck(args) -> int:
+def _crosscheck_rule(spec: str, sources) -> str:
+    """``--rule``: a registry rule's name, or module:RULE (imported and registered); the elementwise rule's name."""
     from derivations import RULES
+    from derivations.core.rule import Rule
+
+    if not any(":" in s for s in sources):
+        raise UsageError("--rule says which rule a module:function source implements, and no source is one "
+                         "(a framework's optimizers name their own rules; --only keeps some of them)")
+    item, = _resolve([spec], "--rule", lambda n: n in RULES)
+    if isinstance(item, str):
+        if item not in RULES:  # a module:function is fingerprinted as an elementwise rule
+            raise UsageError(f"no elementwise rule named {spec!r}; --rule takes {', '.join(RULES)}, or module:RULE")
+        return item
+    elementwise = [n for n, r in item.rules.items() if isinstance(r, Rule)]
+    if len(elementwise) != 1:
+        raise UsageError(f"--rule: {spec} gives {len(elementwise)} elementwise rules ({', '.join(elementwise)}); "
+                         "name one as module:RULE")
+    return elementwise[0]
+
+
+def cmd_crosscheck(args) -> int:
     from verify.adapters import crosscheck
     from verify.checks.catalogue import kind_of
     from verify.report import dumps
 
-    if args.rule and args.rule not in RULES:  # a module:function is fingerprinted as an elementwise rule
-        raise UsageError(f"no elementwise rule named {args.rule!r}; --rule takes {', '.join(RULES)}")
+    rule = _crosscheck_rule(args.rule, args.sources) if args.rule else None
     rules = [n for n in checkable() if kind_of(n) != "estimator"]
     for name in args.only or ():  # checked here: the registry names them
         if name not in rules:
@@ -239,7 +383,7 @@ def cmd_crosscheck(args) -> int:
 
     progress = None if args.json or args.markdown else (lambda i, n, label: _progress(True, i, n, label))
     rules = set(args.only) if args.only else None
-    rows, seconds = crosscheck.run(args.sources or crosscheck.DEFAULT_SOURCES, rule=args.rule, rules=rules,
+    rows, seconds = crosscheck.run(args.sources or crosscheck.DEFAULT_SOURCES, rule=rule, rules=rules,
                                    examples=args.examples, seed=args.seed, progress=progress)
     if args.json:
         print(dumps(crosscheck.json_payload(rows, seconds)))
@@ -251,11 +395,16 @@ def cmd_crosscheck(args) -> int:
 
 
 def cmd_docs(args) -> int:
+    from verify.docs.catalogue import in_registry, registry
     from verify.docs.site import build
 
     if args.crosscheck_json and not os.path.isfile(args.crosscheck_json):
         raise UsageError(f"--crosscheck-json: no such file {args.crosscheck_json!r}")
-    summary = build(args.out, args.format, args.names, args.crosscheck_json, jobs=args.jobs)
+    everything = registry()
+    # a module's entries by name: its rules (with their derivations), schedules, estimators and derivations
+    names = _names(_resolve(args.names, "NAMES", lambda n: in_registry(everything, n)),
+                   lambda found: found.checkable() + list(found.derivations))
+    summary = build(args.out, args.format, names, args.crosscheck_json, jobs=args.jobs)
     print(f"{summary.pages} pages, {len(summary.files)} files, {summary.total_bytes / 1e6:.1f} MB in {summary.out} "
           f"({summary.format}); proofs {summary.prove_seconds:.1f} s, total {summary.seconds:.1f} s")
     if summary.failed:
@@ -288,11 +437,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_list)
     s = sub.add_parser("prove", help="check derivations step by step (exact, symbolic)")
-    s.add_argument("names", nargs="*", help="derivations or families (default: all)")
+    s.add_argument("names", nargs="*", help="derivations or families (default: all), or a module of your own "
+                                            "(mymod, mymod:RULE): the derivations it defines")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_prove)
     s = sub.add_parser("check", help="prove the derivations, then check the kernels against the references")
-    s.add_argument("names", nargs="*", help="rules to check (default: all); their derivations are proved too")
+    s.add_argument("names", nargs="*", help="rules to check (default: all); their derivations are proved too; "
+                                            "or a rule of your own, mymod:RULE, with --impl")
+    s.add_argument("--impl", metavar="MODULE:FUNCTION",
+                   help="check this step function (imported) instead of our kernels, under one convention variant "
+                        "(the rule's defaults, or --convention): needed for a rule of your own")
+    s.add_argument("--convention", action="append", metavar="AXIS=VALUE",
+                   help="with --impl: the convention it implements, one axis at a time (default: the rule's defaults)")
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy", help="array library (default numpy)")
     s.add_argument("--examples", type=_positive(int), default=None,
                    help=f"Hypothesis examples per convention variant or sample space (default {RULE_EXAMPLES} for "
@@ -318,7 +474,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
     s.add_argument("sources", nargs="*", help="torch, optax, keras, scipy (default: all four), or module:function")
-    s.add_argument("--rule", help="the rule a module:function implements (an elementwise rule: `optverify list`)")
+    s.add_argument("--rule", help="the rule a module:function implements: an elementwise rule (`optverify list`), "
+                                  "or one of your own, module:RULE")
     s.add_argument("--only", nargs="+", metavar="RULE", help="only these rules' optimizers")
     s.add_argument("--examples", type=_positive(int), default=30,
                    help="surveyed trajectories per optimizer (default 30)")
@@ -329,7 +486,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_crosscheck)
     s = sub.add_parser("docs", help="documentation generated from the rules and proofs (HTML, Markdown, LaTeX)")
     s.add_argument("names", nargs="*", help="rules, schedules, estimators, derivations or families (default: all), "
-                                            "or an importable module of your own rules")
+                                            "or an importable module of your own rules (mymod, mymod:RULE)")
     s.add_argument("--out", default="site", help="output directory (default: site)")
     s.add_argument("--format", choices=("html", "markdown", "latex"), default="html", help="default html")
     s.add_argument("--crosscheck-json", metavar="FILE",
@@ -347,10 +504,22 @@ def _run(args) -> int:
         return 2
 
 
+def _entry_points() -> None:
+    """Register the rules installed packages declare (group optverify.rules); a broken one is named, not fatal."""
+    from derivations.plugins import register_entry_points
+
+    for problem in register_entry_points():
+        print(f"optverify: warning: skipped {problem}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
+    from derivations.registry import scoped
+
     args = parser().parse_args(argv)
     try:
-        status = _run(args)
+        with scoped():  # rules registered from modules and entry points last as long as the command
+            _entry_points()
+            status = _run(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows up here, not at interpreter exit
         return status
     except BrokenPipeError:

@@ -12,7 +12,7 @@ def reproduction(report) -> str:
     import_line, expression = report.call or ("", report.implementation)
     helpers = ", ".join(["reference_step"] + (["dense"] if any(isinstance(v, dict) for v in c.arrays.values()) else [])
                         + (["laid_out"] if c.layout != "contiguous" else []))
-    lines = ["    import numpy as np", f"    from verify import {helpers}"]
+    lines = ["    import numpy as np", f"    from verify import {helpers}", *_registration_lines(report.rule)]
     lines += [f"    {import_line}", ""] if import_line else [""]
     arrays = ", ".join(f"{k!r}: {_array_code(v, c.dtype)}" for k, v in c.arrays.items())
     if c.dtype == "bfloat16":
@@ -44,6 +44,7 @@ def _trajectory_reproduction(report) -> str:
     lines = [
         "    import numpy as np",
         "    from verify import reference_trajectory",
+        *_registration_lines(report.rule),
         *([f"    {import_line}"] if import_line else []),
         "",
         f"    start = {{k: np.array(v, dtype={c.dtype!r}) for k, v in {h['start']!r}.items()}}",
@@ -69,6 +70,20 @@ def _trajectory_reproduction(report) -> str:
         lines.append(f"    print(expected[{c.t - 1}][{c.output!r}][{c.index}])  # {c.expected!r} at step t={c.t};"
                      f" the implementation gave {c.got!r}")
     return "\n".join(lines)
+
+
+def _registration_lines(rule: str) -> list[str]:
+    """A user's rule (a module's, an entry point's) is known by name only once registered: the lines that do it
+    in a fresh interpreter, as the command line did (importing the module, never evaluating text)."""
+    from derivations.registry import ORIGINS
+
+    origin = ORIGINS.get(rule)
+    if origin is None:
+        return []
+    if origin.startswith("entry point"):
+        return ["    from derivations import plugins", "    plugins.register_entry_points()"]
+    return ["    from derivations import plugins",
+            f"    plugins.register(plugins.load({origin!r}, 'reproduction'), 'reproduction')  # the rule {rule!r}"]
 
 
 def _array_code(values, dtype: str) -> str:

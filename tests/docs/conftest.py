@@ -11,6 +11,7 @@ import pytest
 
 CROSSCHECK = {  # a crosscheck --json report in the shape verify/adapters/crosscheck.py writes (two rows)
     "seconds": 1.0,
+    "versions": {"torch": {"torch": "2.13.0+cpu"}, "keras": {"keras": "3.15.1", "jax": "0.10.2"}},  # as recorded here
     "rows": [
         {"framework": "torch", "optimizer": "torch.optim.Adam()", "rule": "adam", "status": "matched", "notes": [],
          "fingerprint": {"matched": True, "conventions": {"eps_mode": "after_correction", "bias_correction": True,

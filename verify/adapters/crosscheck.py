@@ -102,7 +102,7 @@ def _cells(row: Row) -> list[str]:
     if fp is None:
         return [row.framework, "", row.status, "", "", "; ".join(row.notes)]
     if row.status == "matched":
-        convention = fp.describe()
+        convention = fp.describe() or "(no axes)"  # a rule without convention axes: it is the one variant
         edges = "holds" if fp.edges is None or fp.edges.passed else f"fails at t={fp.edges.counterexample.t}"
         worst = f"{fp.worst_ratio:.2f} of allowed" if math.isnan(fp.worst_ulps) else f"{fp.worst_ulps:.3g}"
         return [row.optimizer, row.rule, convention, worst, edges, "; ".join(row.notes)]
@@ -151,8 +151,45 @@ def _details(rows, indent) -> list[str]:
     return out
 
 
+# the packages a framework's rows ran on (Keras also on its backend, added where it is loaded)
+PACKAGES = {"torch": ("torch",), "optax": ("optax", "jax", "jaxlib"), "keras": ("keras",), "scipy": ("scipy",)}
+
+
+def package_version(name: str) -> str | None:
+    """The version of ``name`` that ran: the imported module's own, else the installed distribution's."""
+    import importlib.metadata
+    import sys
+
+    version = getattr(sys.modules.get(name), "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _keras_backend() -> tuple[str, ...]:
+    import sys
+
+    keras = sys.modules.get("keras")
+    backend = getattr(getattr(keras, "backend", None), "backend", None)
+    return (backend(),) if callable(backend) else ()
+
+
+def framework_versions(rows) -> dict[str, dict[str, str]]:
+    """{framework: {package: version}} for every framework whose rows ran (not those "not installed"), so that
+    a report says which torch, optax/JAX, Keras (and its backend) or SciPy it describes."""
+    ran = sorted({r.framework for r in rows if r.status != "not installed" and r.framework in PACKAGES})
+    out = {}
+    for framework in ran:
+        packages = PACKAGES[framework] + (_keras_backend() if framework == "keras" else ())
+        out[framework] = {name: v for name in packages if (v := package_version(name)) is not None}
+    return out
+
+
 def json_payload(rows, seconds) -> dict:
-    return dict(seconds=round(seconds, 2), rows=[r.as_dict() for r in rows])
+    return dict(seconds=round(seconds, 2), versions=framework_versions(rows), rows=[r.as_dict() for r in rows])
 
 
 def run(sources, *, rule=None, rules=None, examples=30, seed=0, progress=None):

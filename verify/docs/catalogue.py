@@ -2,12 +2,11 @@
 families, and each page's id.
 
 A page id is a path without extension: ``rules/adam``, ``derivations/adam.closed_form``, ``index``.  A user's
-module is imported (``importlib``), never read as text: its ``Rule``/``Schedule``/``Derivation`` objects (module
-attributes, or ``BUILDERS``/``RULES``/``DERIVATIONS`` collections) are documented like the registry's.
+module is imported, never read as text, by the resolver every command shares (derivations/plugins.py): its
+``Rule``/``Schedule``/``Derivation`` objects are documented like the registry's.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 KINDS = ("rules", "schedules", "estimators", "derivations")
@@ -75,50 +74,21 @@ def select(catalogue: Catalogue, names) -> Catalogue:
     return out
 
 
-def from_module(module_name: str) -> Catalogue:
-    """A user module's rules, schedules, estimators and derivations: objects it defines, found by type.
+def from_module(spec: str) -> Catalogue:
+    """A user module's (or ``module:ATTR``'s) rules, schedules, estimators and derivations, imported and found by
+    type as every command finds them (derivations/plugins.py).  ValueError when it does not import or holds none."""
+    from derivations.plugins import load
 
-    Derivation builders (``BUILDERS = {name: build}``) are called with the module's ``RULE`` when they take one,
-    as the registry does.  ImportError when the module cannot be imported."""
-    from derivations.core.estimator import Estimator
-    from derivations.core.objective import MatrixRule
-    from derivations.core.proof import Derivation
-    from derivations.core.reduction import ReductionRule
-    from derivations.core.rule import Rule
-    from derivations.core.schedule import Schedule
-
-    module = importlib.import_module(module_name)
-    out = Catalogue()
-    values = list(vars(module).values())
-    for value in values + [v for c in values if isinstance(c, dict) for v in c.values()]:
-        if isinstance(value, Rule | MatrixRule | ReductionRule):
-            out.rules[value.name] = value
-        elif isinstance(value, Schedule):
-            out.schedules[value.name] = value
-        elif isinstance(value, Estimator):
-            out.estimators[value.name] = value
-        elif isinstance(value, Derivation):
-            out.derivations[value.name] = value
-    for build in (getattr(module, "BUILDERS", None) or {}).values():
-        d = _call_builder(build, getattr(module, "RULE", None))
-        out.derivations[d.name] = d
-    if not any(getattr(out, kind) for kind in KINDS):
-        raise ValueError(f"module {module_name!r} defines no Rule, Schedule, Estimator or Derivation to document")
-    return out
-
-
-def _call_builder(build, rule):
-    import inspect
-
-    takes = [p for p in inspect.signature(build).parameters.values() if p.default is inspect.Parameter.empty]
-    return build(rule) if takes else build()
+    found = load(spec, "NAMES")
+    return Catalogue(rules=dict(found.rules), schedules=dict(found.schedules), estimators=dict(found.estimators),
+                     derivations=dict(found.derivations))
 
 
 def merge(a: Catalogue, b: Catalogue) -> Catalogue:
     return Catalogue(**{kind: {**getattr(a, kind), **getattr(b, kind)} for kind in KINDS})
 
 
-def _in_registry(catalogue: Catalogue, name: str) -> bool:
+def in_registry(catalogue: Catalogue, name: str) -> bool:
     from derivations.registry import ALIASES
 
     name = ALIASES.get(name, name)
@@ -129,17 +99,19 @@ def _in_registry(catalogue: Catalogue, name: str) -> bool:
 def resolve(names) -> Catalogue:
     """The catalogue ``names`` ask for: registry names (entries, derivations, families) select from the registry;
     any other name is imported as a Python module and its rules documented (ImportError if it is not one)."""
+    from derivations.plugins import ModuleNotFound
+
     everything = registry()
     if not names:
         return everything
-    known = [n for n in names if _in_registry(everything, n)]
+    known = [n for n in names if in_registry(everything, n)]
     out = select(everything, known) if known else Catalogue()
     for name in names:
         if name not in known:
             try:
                 out = merge(out, from_module(name))
-            except ModuleNotFoundError as exc:
-                if exc.name != name.split(".")[0] and exc.name != name:
-                    raise  # the module exists but an import inside it failed: show that
+            except ModuleNotFound:
+                if ":" in name:
+                    raise
                 select(everything, [name])  # raises the KeyError that lists what is known
     return out

@@ -18,6 +18,7 @@ class FrameworkRow:
     status: str
     conventions: tuple[tuple[str, tuple], ...]  # axis → the values left (one when decided)
     notes: tuple[str, ...]
+    version: str = ""  # the framework's packages that ran, e.g. "optax 0.2.4, jax 0.4.35" (empty: not recorded)
 
     def follows(self, axis: str, value) -> bool:
         return any(a == axis and value in values for a, values in self.conventions)
@@ -27,13 +28,22 @@ def _values(value) -> tuple:
     return tuple(value) if isinstance(value, list) else (value,)
 
 
-def row_of(raw: dict) -> FrameworkRow:
+def version_text(packages) -> str:
+    """{"optax": "0.2.4", "jax": "0.4.35"} → "optax 0.2.4, jax 0.4.35" (strings only: the report is data)."""
+    if not isinstance(packages, dict):
+        return ""
+    return ", ".join(f"{name} {version}" for name, version in packages.items() if isinstance(version, str))
+
+
+def row_of(raw: dict, versions: dict | None = None) -> FrameworkRow:
     fingerprint = raw.get("fingerprint") or {}
     conventions = fingerprint.get("conventions") or {} if fingerprint.get("matched") else {}
-    return FrameworkRow(framework=str(raw.get("framework", "")), optimizer=str(raw.get("optimizer", "")),
+    framework = str(raw.get("framework", ""))
+    return FrameworkRow(framework=framework, optimizer=str(raw.get("optimizer", "")),
                         rule=str(raw.get("rule", "")), status=str(raw.get("status", "")),
                         conventions=tuple((str(a), _values(v)) for a, v in conventions.items()),
-                        notes=tuple(str(n) for n in raw.get("notes") or ()))
+                        notes=tuple(str(n) for n in raw.get("notes") or ()),
+                        version=version_text((versions or {}).get(framework)))
 
 
 def load(path: str | Path | None) -> tuple[tuple[FrameworkRow, ...], float | None]:
@@ -43,7 +53,8 @@ def load(path: str | Path | None) -> tuple[tuple[FrameworkRow, ...], float | Non
     payload = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
         raise ValueError(f"{path}: not an `optverify crosscheck --json` report (no 'rows' list)")
-    return tuple(row_of(r) for r in payload["rows"] if isinstance(r, dict)), payload.get("seconds")
+    versions = payload.get("versions") if isinstance(payload.get("versions"), dict) else {}  # older reports: none
+    return tuple(row_of(r, versions) for r in payload["rows"] if isinstance(r, dict)), payload.get("seconds")
 
 
 def rows_for(rows, name: str) -> tuple[FrameworkRow, ...]:

@@ -27,6 +27,8 @@ def _conventions(row) -> str:
 
 
 def framework_table(rows) -> Table:
-    body = tuple(((r.framework,), (Code(r.optimizer),), (r.status,), (_conventions(r),), ("; ".join(r.notes),))
-                 for r in rows)
-    return Table(("framework", "optimizer", "status", "convention followed", "notes"), body, css="frameworks")
+    """One row per optimizer the crosscheck ran, with the versions it ran (a convention can change between them)."""
+    body = tuple(((r.framework,), (r.version or "—",), (Code(r.optimizer),), (r.status,), (_conventions(r),),
+                  ("; ".join(r.notes),)) for r in rows)
+    return Table(("framework", "version", "optimizer", "status", "convention followed", "notes"), body,
+                 css="frameworks")

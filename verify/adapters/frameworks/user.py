@@ -9,16 +9,13 @@ needs no wrapping.
 """
 from __future__ import annotations
 
-import contextlib
-import importlib
 import inspect
-import os
-import sys
 
 import numpy as np
 
 from derivations import RULES
 from derivations import rule as find_rule
+from derivations.plugins import attribute
 from verify.adapters.frameworks import Target
 from verify.checks.elementwise import call_step
 
@@ -58,40 +55,15 @@ def step_function_target(fn, rule: str, label: str | None = None) -> Target:
     return Target("user", label, r.name, arguments, pinned, make, fn)
 
 
-@contextlib.contextmanager
-def _current_directory_importable():
-    """The current directory first on sys.path for the duration, as ``python -m`` has it.
-
-    Console scripts (the installed ``optverify``) leave it off, so ``mymod:my_adam`` next to the user
-    would not import; it is taken off again afterwards so that nothing else sees a changed path.
-    """
-    here = os.getcwd()
-    if any(os.path.abspath(p or os.curdir) == here for p in sys.path if isinstance(p, str)):
-        yield
-        return
-    sys.path.insert(0, here)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(here)
-
-
 def load_targets(spec: str, rule: str | None) -> list[Target]:
     """``module:attribute`` → Targets: a Target, a list of Targets, or a step function (needs ``rule``)."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise ValueError(f"expected module:attribute, got {spec!r}")
-    with _current_directory_importable():
-        obj = importlib.import_module(module_name)
-    for part in attribute.split("."):
-        obj = getattr(obj, part)
+    obj = attribute(spec, "SOURCES")  # imported, never evaluated: a clear usage error when it is not there
     if isinstance(obj, Target):
         return [obj]
     if isinstance(obj, (list, tuple)) and obj and all(isinstance(x, Target) for x in obj):
         return list(obj)
     if not callable(obj):
-        raise ValueError(f"{spec} is neither a Target nor a step function")
+        raise ValueError(f"SOURCES: {spec} is neither a Target nor a step function")
     if rule is None:
-        raise ValueError(f"say which rule {spec} implements: --rule {'|'.join(RULES)}")
+        raise ValueError(f"say which rule {spec} implements: --rule {'|'.join(RULES)} or --rule module:RULE")
     return [step_function_target(obj, rule, spec)]
