@@ -15,6 +15,7 @@ EPILOG = """examples:
   optverify prove ema adam.folded_epsilon a family, or one derivation
   optverify check                         prove everything, then check every kernel under every convention
   optverify check adam --examples 200     more Hypothesis examples per convention
+  optverify check -j 1                    the checks in this process only (default: one worker per core)
   optverify check adam --backend cupy     the CuPy kernels (needs a CUDA GPU)
   optverify check hutchinson minibatch_gradient   estimators: exact over finite sample spaces, else statistical
   optverify check cosine_decay warmup_cosine      learning-rate schedules, every convention (index, form, ...)
@@ -260,7 +261,10 @@ def _chosen_conventions(texts, name: str) -> dict:
 
 
 def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE,
-               implementation=None, label=None, conventions=None):
+               implementation=None, label=None, conventions=None, jobs=1):
+    """Every check of ``names`` (all: None), in order; ``jobs`` worker processes (None: one per core) give the
+    same reports as one: each check is seeded on its own.  CuPy runs here (a forked CUDA context is unusable)."""
+    workers_asked = jobs
     from verify.adapters.ours import array_module
     from verify.checks.catalogue import check_implementation, kind_of, rule_of
 
@@ -273,25 +277,29 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
     def variants(n):  # ours: every convention; an implementation: the one it implements (defaults unless chosen)
         return rule_of(n).variants() if implementation is None else [rule_of(n).conventions(**(conventions or {}))]
 
-    jobs = [(n, conv) for n in chosen if kind_of(n) == "elementwise" for conv in variants(n)]
-    jobs += [(n, conv) for n in chosen if kind_of(n) in ("matrix", "reduction") and linalg_dtypes
+    tasks = [(n, conv) for n in chosen if kind_of(n) == "elementwise" for conv in variants(n)]
+    tasks += [(n, conv) for n in chosen if kind_of(n) in ("matrix", "reduction") and linalg_dtypes
              for conv in variants(n)]
     # schedules: every convention variant; the rates come back in the dtype the implementation chooses
-    jobs += [(n, conv) for n in chosen if kind_of(n) == "schedule" for conv in variants(n)]
-    reports = []
-    for i, (n, conv) in enumerate(jobs, 1):
-        _progress(progress, i, len(jobs), f"check {n} {conv}")
+    tasks += [(n, conv) for n in chosen if kind_of(n) == "schedule" for conv in variants(n)]
+    def task(n, conv):
         options = dict(examples=examples, seed=seed, xp=xp, name=label or f"kernels.{n} ({backend})")
         if kind_of(n) == "elementwise":
             options.update(dtypes=tuple(dtypes), deadline=deadline)
         elif kind_of(n) != "schedule":
             options.update(dtypes=linalg_dtypes)
-        reports.append(check_implementation(n, implementation, conv, **options))
+        return lambda: check_implementation(n, implementation, conv, **options)
+
+    from verify.core.parallel import run_all
+
+    workers = 1 if backend == "cupy" else workers_asked
+    reports = run_all([task(n, conv) for n, conv in tasks], workers,
+                      done=lambda i, total: _progress(progress, i, total, "check {} {}".format(*tasks[i - 1])))
     estimators = [n for n in chosen if kind_of(n) == "estimator"]
     if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/checks/estimators.py)
         from verify.checks.estimators import check_all
 
-        _progress(progress, len(jobs) + 1, len(jobs) + 1, f"check estimators {' '.join(estimators)}")
+        _progress(progress, len(tasks) + 1, len(tasks) + 1, f"check estimators {' '.join(estimators)}")
         reports += check_all(estimators, examples=estimator_examples, seed=seed, xp=xp, backend=backend)
     return reports
 
@@ -316,7 +324,7 @@ def cmd_check(args) -> int:
     proofs = [] if args.no_prove or (args.names and not proving) else run_prove(proving, progress)
     reports = run_checks(names, args.backend, args.examples, args.seed, progress, dtypes=args.dtypes,
                          deadline=args.deadline, implementation=implementation, label=args.impl,
-                         conventions=conventions)
+                         conventions=conventions, jobs=args.jobs)
     ok = all(r.ok for r in proofs) and all(r.passed for r in reports)
     if args.json:
         print(dumps(dict(ok=ok, seconds=round(time.perf_counter() - start, 2), proofs=_prove_json(proofs),
@@ -459,6 +467,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--deadline", type=_positive(float), default=DEFAULT_DEADLINE, metavar="SECONDS",
                    help=f"time limit for one call of the implementation (default {DEFAULT_DEADLINE:g})")
     s.add_argument("--no-prove", action="store_true", help="skip the derivations")
+    s.add_argument("-j", "--jobs", type=_positive(int), default=None, metavar="N",
+                   help="worker processes for the checks (default: one per core); the reports are the same for any N")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("bench", help="step throughput: our kernels against torch.optim's, as ratios")

@@ -42,6 +42,30 @@ def test_check_exits_nonzero_on_a_failure(monkeypatch, capsys):
     assert "minimal counterexample" in capsys.readouterr().out
 
 
+def _reports_without_times(capsys) -> list:
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    for c in checks:
+        c.pop("seconds")
+    return checks
+
+
+def test_check_in_worker_processes_gives_the_same_reports(monkeypatch, capsys):
+    # each check is seeded on its own, so -j 2 must match -j 1 to the last counterexample; the broken kernel
+    # (monkeypatched here) reaches the forked workers too
+    from verify.adapters import ours as adapters
+
+    def broken(conventions):
+        return lambda g, v, t, alpha: {"v": v + g, "average": v + g}
+
+    monkeypatch.setitem(adapters.KERNELS, "ema", broken)
+    runs = []
+    for jobs in ("1", "2"):
+        assert main(["check", "ema", "sgd", "--no-prove", "--examples", "5", "--json", "-j", jobs]) == 1
+        runs.append(_reports_without_times(capsys))
+    assert runs[0] == runs[1] and len(runs[0]) == 4 + 24
+    assert all(not c["passed"] for c in runs[0][:4]) and all(c["passed"] for c in runs[0][4:])
+
+
 def test_bad_usage_is_reported(capsys):
     with pytest.raises(SystemExit) as info:
         main(["check", "--examples", "0"])
