@@ -1,10 +1,15 @@
 """`optverify docs` on the command line: formats, selections, usage errors, a user's own module."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from verify.cli import main
+from verify.docs.latex import PROSE_AS_MATH
 
 
 def test_latex_of_one_family(tmp_path, capsys):
@@ -13,6 +18,23 @@ def test_latex_of_one_family(tmp_path, capsys):
     assert r"\section{Exponential moving average}" in tex and r"\hyperref[page:derivations:ema." in tex
     assert tex.count(r"\begin{document}") == 1 and tex.rstrip().endswith(r"\end{document}")
     assert "pages" in capsys.readouterr().out
+
+
+def test_latex_prose_has_no_character_the_default_font_lacks(tmp_path):
+    # Latin Modern has no Greek letters or ≤, ∇, ᵀ, ₁ …: in prose they are typeset as math instead
+    assert main(["docs", "adam", "rmsprop", "--format", "latex", "--out", str(tmp_path), "--jobs", "1"]) == 0
+    tex = (tmp_path / "optverify.tex").read_text()
+    assert not set(tex) & set(PROSE_AS_MATH) and r"\ensuremath{\beta}" in tex
+
+
+@pytest.mark.skipif(shutil.which("lualatex") is None, reason="no lualatex here (Debian: texlive-luatex)")
+def test_latex_compiles_with_every_character_shown(tmp_path):
+    assert main(["docs", "adam", "sgd", "cosine_decay", "--format", "latex", "--out", str(tmp_path), "--jobs", "1"]) == 0
+    done = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", "optverify.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "optverify.log").read_text(errors="replace")
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "optverify.pdf").stat().st_size > 0 and "Missing character" not in log
 
 
 def test_unknown_name_and_missing_report_are_usage_errors(tmp_path, capsys):
