@@ -23,10 +23,13 @@ Schedules (``linear_warmup``, ``step_decay``, ``exponential_decay``, ``cosine_de
 Estimators (``hutchinson_trace``, ``minibatch_gradient``) take their randomness — probes, batch indices —
 as arguments and never draw it: the caller's seeded generator does.
 
+``set_threads(n)`` shares each step's cache-sized tiles among n threads (default 1; the bits do not change).
+
 ``validate=False`` skips the checks (for callers that already made them); then the first
 guarantee is the caller's.
 """
 from kernels.core.blocks import DECAY_MODES
+from kernels.core.tiling import set_threads
 from kernels.estimators.hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
 from kernels.estimators.minibatch import epoch_batches, minibatch_gradient
 from kernels.optimizers.adadelta import adadelta_step
@@ -55,6 +58,6 @@ from kernels.schedules import (
 __all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adadelta_step", "adagrad_step", "adam_step", "adamax_step",
            "cg", "ema_update",
            "epoch_batches", "hutchinson_trace", "hutchinson_variance", "lars_step", "lion_step", "minibatch_gradient",
-           "nadam_step", "newton_step", "radam_step", "rademacher_probes", "rmsprop_step", "sgd_step"]
+           "nadam_step", "newton_step", "radam_step", "rademacher_probes", "rmsprop_step", "set_threads", "sgd_step"]
 # learning-rate schedules: the rate of each update, vectorised over update numbers (kernels/schedules/)
 __all__ += ["cosine_decay", "exponential_decay", "inverse_sqrt", "linear_warmup", "sgdr", "step_decay", "warmup_cosine"]

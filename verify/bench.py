@@ -238,15 +238,23 @@ def _print_numpy(results: dict, repeats: int) -> None:
         threads = "torch not installed"
     print(f"\nvs X = torch X's median time / ours (> 1: ours faster); median of {repeats} rounds (each "
           f"implementation one step a round, in turn) after >= {WARMUP} warm-up rounds and {WARMUP_SECONDS:g} s; "
-          f"float32, one parameter tensor; ours: NumPy, one thread, {tiles}, validate=False; {threads}")
+          f"float32, one parameter tensor; ours: NumPy, {_ours_threads()}, {tiles}, validate=False; {threads}")
     for why, where in notes.items():
         print(f"-: {why}: {', '.join(sorted(where))}")
 
 
+def _ours_threads() -> str:
+    from kernels.core.tiling import threads
+
+    return "one thread" if threads() == 1 else f"tiles on {threads()} threads"
+
+
 def main(args) -> int:
+    from kernels import set_threads
     from verify.report import dumps
 
     rules = getattr(args, "rules", None) or RULES
+    set_threads(getattr(args, "threads", None) or 1)
     if getattr(args, "torch_threads", None):
         try:
             import torch

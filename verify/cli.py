@@ -478,6 +478,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int, default=15,
                    help="timed rounds, one step of each implementation a round; the median is reported")
     s.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    s.add_argument("--threads", type=_positive(int), default=1, metavar="N",
+                   help="threads our kernels share each step's tiles among (default 1; the bits do not change)")
     s.add_argument("--torch-threads", type=_positive(int), default=None, metavar="N",
                    help="torch's intra-op threads (default: torch's own, one a core); ours run on one thread")
     s.add_argument("--json", action="store_true", help="machine-readable output")

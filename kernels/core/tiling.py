@@ -28,12 +28,30 @@ dozen times.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy
 
 TILE_BYTES = 1 << 19  # 512 KiB: 2^17 float32 elements a tile, 2^16 float64
 
 _local = threading.local()  # per thread: the work buffers of the tiled path, reused by every step
+_threads = {"count": 1, "pool": None}  # set_threads: tiles shared among this many threads
+
+
+def set_threads(count: int) -> None:
+    """Share a step's tiles among ``count`` threads (default 1).  NumPy's ufuncs release the GIL, so the threads
+    run in parallel; each element still goes through the same ufuncs with the same scalars, so the results are
+    bit-identical to one thread (tests/kernels/test_kernel_tiling.py)."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"threads: expected an integer >= 1, got {count!r}")
+    if count != _threads["count"]:
+        if _threads["pool"] is not None:
+            _threads["pool"].shutdown()
+        _threads.update(count=count, pool=ThreadPoolExecutor(count, "optverify-tile") if count > 1 else None)
+
+
+def threads() -> int:
+    return _threads["count"]
 
 
 def tile_elements(dtype) -> int:
@@ -79,10 +97,24 @@ def tiled(xp, body, arrays, *, work: int = 0, scratch=None) -> None:
         return
     n = reference.size
     tile = max(1, min(n, tile_elements(reference.dtype)))  # n = 0: no tile at all
-    storage = _storage(reference.dtype, work * tile, scratch)
-    buffers = [storage[k * tile:(k + 1) * tile] for k in range(work)]
-    for start in range(0, n, tile):
-        stop = min(start + tile, n)
-        if stop - start < tile:  # the last, shorter tile
-            buffers = [b[:stop - start] for b in buffers]
-        body(*(None if a is None else a[start:stop] for a in flat), *buffers)
+    starts = range(0, n, tile)
+    pool = _threads["pool"]
+    if pool is None or len(starts) < 2:
+        _run_tiles(body, flat, starts, tile, n, work, scratch)
+        return
+    errors = numpy.geterr()  # the caller's errstate (the kernel's ieee()): thread-local in NumPy, so passed on
+    share = [starts[k::_threads["count"]] for k in range(_threads["count"])]
+    futures = [pool.submit(_run_tiles, body, flat, mine, tile, n, work, None, errors) for mine in share if mine]
+    for future in futures:
+        future.result()  # an exception in a thread is raised here
+
+
+def _run_tiles(body, flat, starts, tile: int, n: int, work: int, scratch, errors=None) -> None:
+    """``body`` on the tiles that begin at ``starts``, with work buffers of this thread (or the caller's scratch)."""
+    storage = _storage(flat[0].dtype, work * tile, scratch)
+    full = [storage[k * tile:(k + 1) * tile] for k in range(work)]
+    with numpy.errstate(**(errors or numpy.geterr())):
+        for start in starts:
+            stop = min(start + tile, n)
+            buffers = full if stop - start == tile else [b[:stop - start] for b in full]  # the last, shorter tile
+            body(*(None if a is None else a[start:stop] for a in flat), *buffers)

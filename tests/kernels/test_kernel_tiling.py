@@ -168,6 +168,26 @@ def test_same_bits_as_the_kernels_before_tiling(kernel, conventions, monkeypatch
     assert digest(kernel, conventions) == expected, "the kernel's arithmetic changed (1024-byte tiles)"
 
 
+@pytest.fixture
+def three_threads():
+    tiling.set_threads(3)
+    yield 3
+    tiling.set_threads(1)
+
+
+@pytest.mark.parametrize("kernel,conventions", CASES, ids=IDS)
+def test_tiles_shared_among_threads_give_the_same_bits(kernel, conventions, three_threads, monkeypatch):
+    monkeypatch.setattr(tiling, "TILE_BYTES", 1024)  # many tiles, so every thread gets some
+    assert digest(kernel, conventions) == GOLDEN[case_id(kernel, conventions)]
+
+
+def test_threads_must_be_a_positive_integer():
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="threads"):
+            tiling.set_threads(bad)
+    assert tiling.threads() == 1
+
+
 def test_the_table_covers_every_case_and_no_other():
     assert set(GOLDEN) == set(IDS)
     assert {kernel for kernel, _ in CASES} == set(SPECS)
