@@ -125,6 +125,29 @@ def test_centered_rmsprop_where_the_mean_square_underflows():
     assert report.passed
 
 
+def test_a_product_that_underflows_before_a_huge_factor_is_charged():
+    # Adadelta, lr inside the buffer (found by a faster element strategy, seed 9): u' = g²·lr²·(u+ε)/(v'+ε) with
+    # g² subnormal.  Along the rule's tree g²·lr² underflows to 0 before ×(u+ε)/(v'+ε) ≈ 10²⁹, so the float64 value
+    # is 0 while the exact one is 7.7e-300: an implementation may legitimately give 0, and ours, multiplying in
+    # another order, gave the exact value to 1 ulp — which the bound (charged as value/partial = 0) called a
+    # 5e8-ulp error.  The loss of an underflowed partial product is now scaled by the factors left out.
+    from verify.checks.elementwise import _verdict
+    from verify.reference.elementwise import compile_rule
+    from verify.reference.tolerance import REASSOCIATION_FACTOR, bound_program
+
+    conv = {"lr_position": "inside_buffer", "decay": "none"}
+    compiled = compile_rule("adadelta", conv)
+    arrays = {k: np.array([x]) for k, x in dict(p=0.0, g=8.801260681173758e-162, v=0.0, u=1e21).items()}
+    hyper = {"lr": 0.001, "rho": 0.0, "eps": 1e-08}
+    expected = compiled.reference(arrays, 10, hyper, "float64")["u"]
+    values, bounds, _ = bound_program(compiled).evaluate({**arrays, "t": 10, **hyper}, {}, "float64")
+    allowed = REASSOCIATION_FACTOR * bounds[compiled.outputs.index("u")]
+    got = dict(arrays)
+    kernel_for("adadelta", conv)(**got, t=10, **hyper)
+    for candidate in (got["u"], values[compiled.outputs.index("u")]):  # our kernel's order, and the tree's (0)
+        assert _verdict(np.asarray(candidate, dtype=np.float64), expected, allowed, "float64")[1].all()
+
+
 def centered_rmsprop_clamped(p, g, v, buf, gavg, t, lr, alpha, eps, momentum):
     """Centered RMSProp that clamps v - ḡ² at 0: a number where the reference is undefined."""
     v = alpha * v + (1 - alpha) * g * g

@@ -286,18 +286,16 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
     power t close to 1 (strategies/steps.py).  ``plans``: sizes, drawn positions and layouts
     (strategies/sizes.py; default: 1..max_size, every element drawn, contiguous)."""
     rule = compiled.rule
-    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    dtype = data.draw(_sampled(tuple(dtypes)), label="dtype")
     plan = data.draw(sizes.dense_plans(max_size) if plans is None else plans, label="size")
-    n_steps = data.draw(st.integers(1, max_steps), label="steps")
+    n_steps = data.draw(_integers(1, max_steps), label="steps")
     initial = dict(rule.initial) if any(s in compiled.arrays for s, _ in rule.initial) else {}
     hyper = {}
     for name in compiled.hyperparameters + tuple(initial.values()):
         h = rule.hyperparameter(name)
-        values = strategies.hyperparameter(h, dtype, ordinary)
-        if name in positive:  # an implementation that rejects 0 here (e.g. Nesterov without momentum)
-            values = values.filter(lambda x: x > 0)
+        values = _hyperparameter(h, dtype, ordinary, name in positive)
         hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(values, label=name)
-    offset = data.draw(offsets if isinstance(offsets, st.SearchStrategy) else st.sampled_from(offsets),
+    offset = data.draw(offsets if isinstance(offsets, st.SearchStrategy) else _sampled(tuple(offsets)),
                        label="steps before")
     if counters.is_late(offset):
         for name in counters.powered_by_t(compiled.expressions):
@@ -331,8 +329,32 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
             start[name] = np.full(plan.size, initial_values.get(initial.get(name), 0.0), dtype=dtype)
         else:
             start[name] = data.draw(array(name in rule.nonnegative_state), label=name)
-    grads = data.draw(st.lists(array(), min_size=n_steps, max_size=n_steps), label="gradients")
+    grads = data.draw(_steps_of(array(), n_steps), label="gradients")
     return Problem(dtype, hyper, per_step, offset, start, grads, initial_values, plan.layout)
+
+
+# Strategies drawn every example are built once: Hypothesis validates and labels each new strategy object on
+# its first draw, which costs more than the draw.
+@functools.lru_cache(maxsize=None)
+def _sampled(values: tuple) -> st.SearchStrategy:
+    return st.sampled_from(values)
+
+
+@functools.lru_cache(maxsize=None)
+def _integers(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+@functools.lru_cache(maxsize=None)
+def _hyperparameter(h, dtype, ordinary: bool, positive: bool) -> st.SearchStrategy[float]:
+    """``positive``: an implementation that rejects 0 here (e.g. Nesterov without momentum) never gets it."""
+    values = strategies.hyperparameter(h, dtype, ordinary)
+    return values.filter(lambda x: x > 0) if positive else values
+
+
+@functools.lru_cache(maxsize=1024)  # a large example's array strategy is one per plan: keep the cache bounded
+def _steps_of(array: st.SearchStrategy, n_steps: int) -> st.SearchStrategy[list]:
+    return st.lists(array, min_size=n_steps, max_size=n_steps)
 
 
 def hypothesis_settings(examples: int, phases=(Phase.generate, Phase.shrink)):

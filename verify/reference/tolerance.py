@@ -207,17 +207,23 @@ def _times(a, b):
     return np.where(((a == 0) & np.isinf(b)) | (np.isinf(a) & (b == 0)), np.inf, a * b)
 
 
-def _underflow_in_any_order(xs, value, tiny):
-    """An implementation may multiply the factors in any order; a partial product P that
-    underflows loses up to ``tiny`` absolutely, which the remaining factors scale by value/P.
-    Charge the worst partial product (each of the n-2 intermediate roundings may underflow)."""
-    smallest = None
-    for size in range(2, len(xs)):
-        for subset in itertools.combinations(xs, size):
-            partial = np.abs(functools.reduce(np.multiply, subset))
-            smallest = partial if smallest is None else np.minimum(smallest, partial)
-    safe = np.where(smallest > 0, smallest, 1.0)
-    return np.where(smallest > 0, (len(xs) - 2) * tiny * (np.abs(value) / safe), 0.0)  # ratio first: no underflow
+def _underflow_in_any_order(xs, bs, tiny):
+    """An implementation may multiply the factors in any order; a partial product of two or more factors that
+    underflows loses up to ``tiny`` absolutely, which the factors left out scale by their product.  Charge the
+    largest product of the factors left out (each of the n-2 intermediate roundings may underflow).
+
+    The product left out is taken directly, not as value/partial: where the float64 product itself underflowed
+    to 0 (g²·lr² below the smallest subnormal, then ×(u+ε)/(v+ε) ≈ 10²⁹ in Adadelta), value/partial is 0 and the
+    loss, amplified to ~10⁻²⁹⁵, went uncharged.  An exact 0 factor (with no error) makes the product exactly 0:
+    nothing to lose."""
+    n = len(xs)
+    magnitudes = [np.abs(np.asarray(x, dtype=np.float64)) for x in xs]
+    largest = 0.0
+    for left_out in range(1, n - 1):  # partial products of n - left_out ≥ 2 factors
+        for rest in itertools.combinations(magnitudes, left_out):
+            largest = np.maximum(largest, functools.reduce(np.multiply, rest))
+    exact_zero = functools.reduce(np.logical_or, [(m == 0) & (np.asarray(b) == 0) for m, b in zip(magnitudes, bs)])
+    return np.where(exact_zero, 0.0, (n - 2) * tiny * largest)
 
 
 def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
@@ -250,7 +256,7 @@ def _apply(node: _Node, vals, bnds, env, input_bounds, u, tiny):
             if k < len(xs) - 2:  # intermediate products round too
                 bound = bound + u * np.abs(value)
         if not node.host and len(xs) > 2:
-            bound = bound + _underflow_in_any_order(xs, value, tiny)
+            bound = bound + _underflow_in_any_order(xs, bs, tiny)
         return value, bound
     if node.op == "max":
         return functools.reduce(np.maximum, xs), functools.reduce(np.maximum, bs)

@@ -65,6 +65,7 @@ class Plan:
         return self.positions is not None
 
 
+@lru_cache(maxsize=None)
 def dense_plans(max_size: int) -> st.SearchStrategy[Plan]:
     """Small arrays, every element drawn, contiguous: the main run of a check."""
     return st.integers(1, max_size).map(Plan)
@@ -100,6 +101,7 @@ def long_tensor_lists(max_size: int = 2) -> st.SearchStrategy[list]:
     return st.tuples(st.lists(st.integers(1, max_size), min_size=8, max_size=12), st.integers(0, 11)).map(with_empty)
 
 
+@lru_cache(maxsize=1024)  # one per plan: an example's arrays and gradient steps share it
 def sparse_array(fill: st.SearchStrategy[float], element: st.SearchStrategy[float], plan: Plan,
                  dtype) -> st.SearchStrategy[np.ndarray]:
     """``plan.size`` copies of one ``fill`` value (an ordinary nonzero one: a zero update would hide a position
