@@ -16,7 +16,7 @@ from derivations.core.proof import Derivation
 from derivations.core.reduction import ReductionRule
 from derivations.core.rule import Rule
 from derivations.core.schedule import Schedule
-from derivations.estimators import bias_variance, hutchinson, minibatch
+from derivations.estimators import bias_variance, dropout, forward_gradient, hutchinson, minibatch
 from derivations.optimizers import (
     adadelta,
     adagrad,
@@ -45,7 +45,7 @@ from derivations.schedules import (
 # each has RULE and BUILDERS {name: build(rule)}
 RULE_MODULES = (ema, sgd, rmsprop, adam, adagrad, nadam, adamax, lion, radam, adadelta)
 OTHER_MODULES = (newton, conjugate_gradient, lars, bias_variance)  # BUILDERS {name: build()}
-ESTIMATOR_MODULES = (hutchinson, minibatch)  # each has ESTIMATOR and BUILDERS {name: build(estimator)}
+ESTIMATOR_MODULES = (hutchinson, minibatch, forward_gradient, dropout)  # each has ESTIMATOR and BUILDERS {name: build(estimator)}
 # learning-rate schedules (derivations/core/schedule.py): each has SCHEDULE and BUILDERS {name: build(schedules)}
 SCHEDULE_MODULES = (linear_warmup, step_decay, exponential_decay, cosine_decay, sgdr, warmup_cosine, inverse_sqrt)
 

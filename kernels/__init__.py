@@ -20,8 +20,9 @@ inside or outside a momentum buffer) are declared once, in ``blocks``, and compo
 Schedules (``linear_warmup``, ``step_decay``, ``exponential_decay``, ``cosine_decay``, ``sgdr``, ``warmup_cosine``,
 ``inverse_sqrt``) give the learning rate of each update number; see ``kernels.schedules``.
 
-Estimators (``hutchinson_trace``, ``minibatch_gradient``) take their randomness — probes, batch indices —
-as arguments and never draw it: the caller's seeded generator does.
+Estimators (``hutchinson_trace``, ``minibatch_gradient``, ``forward_gradient``, ``inverted_dropout``) take
+their randomness — probes, batch indices, tangents, masks — as arguments and never draw it: the caller's seeded
+generator does.
 
 ``set_threads(n)`` shares each step's cache-sized tiles among n threads (default 1; the bits do not change).
 
@@ -30,6 +31,8 @@ guarantee is the caller's.
 """
 from kernels.core.blocks import DECAY_MODES
 from kernels.core.tiling import set_threads
+from kernels.estimators.dropout import dropout_mask, inverted_dropout, stochastic_depth_rates
+from kernels.estimators.forward_gradient import forward_gradient, forward_gradient_error
 from kernels.estimators.hutchinson import hutchinson_trace, hutchinson_variance, rademacher_probes
 from kernels.estimators.minibatch import epoch_batches, minibatch_gradient
 from kernels.optimizers.adadelta import adadelta_step
@@ -59,5 +62,6 @@ __all__ = ["AMSGRAD_MODES", "DECAY_MODES", "EPS_MODES", "adadelta_step", "adagra
            "cg", "ema_update",
            "epoch_batches", "hutchinson_trace", "hutchinson_variance", "lars_step", "lion_step", "minibatch_gradient",
            "nadam_step", "newton_step", "radam_step", "rademacher_probes", "rmsprop_step", "set_threads", "sgd_step"]
+__all__ += ["dropout_mask", "forward_gradient", "forward_gradient_error", "inverted_dropout", "stochastic_depth_rates"]
 # learning-rate schedules: the rate of each update, vectorised over update numbers (kernels/schedules/)
 __all__ += ["cosine_decay", "exponential_decay", "inverse_sqrt", "linear_warmup", "sgdr", "step_decay", "warmup_cosine"]

@@ -1,3 +1,3 @@
-"""Estimators (Hutchinson, minibatch gradient) and the bias-variance derivations, each with the
-derivations about it.
+"""Estimators (Hutchinson, minibatch gradient, forward gradient, dropout) and the bias-variance derivations,
+each with the derivations about it.
 """

@@ -1,2 +1,3 @@
-"""Estimator kernels (Hutchinson, minibatch gradient): their randomness is an argument, never drawn inside.
+"""Estimator kernels (Hutchinson, minibatch gradient, forward gradient, dropout): their randomness is an argument,
+never drawn inside.
 """

@@ -25,12 +25,14 @@ def rademacher_probes(bits, dtype="float64"):
     return 2 * bits.astype(dtype) - 1
 
 
-def _probes(probes):
-    xp = check.namespace(probes, "probes")
-    check.floating("probes", probes)
+def _probes(probes, name="probes", count="m"):
+    """The namespace of an (m, n) array of m >= 1 finite probes as rows (forward gradient: tangents, K)."""
+    xp = check.namespace(probes, name)
+    check.floating(name, probes)
     if probes.ndim != 2 or probes.shape[0] == 0:
-        raise ValueError(f"probes must be an (m, n) array with m >= 1 probes as rows, got shape {probes.shape}")
-    check.finite("probes", probes)
+        raise ValueError(f"{name} must be an ({count}, n) array with {count} >= 1 {name} as rows, got shape "
+                         f"{probes.shape}")
+    check.finite(name, probes)
     return xp
 
 

@@ -8,7 +8,24 @@ import numpy as np
 import sympy as sp
 
 from derivations.core.estimator import SampleSpace, index_tuples
-from derivations.estimators import hutchinson, minibatch
+from derivations.estimators import dropout, forward_gradient, hutchinson, minibatch
+from derivations.registry import derivations_about_estimator
+
+
+def broken_proofs(estimator) -> set:
+    """The derivations about ``estimator`` (a planted copy) that no longer prove."""
+    return {d.name for d in derivations_about_estimator(estimator) if not d.check().ok}
+
+
+def failing_report(name, implementation, space, options):
+    """The check of a planted implementation, claim or space, asserted to fail with a counterexample."""
+    from verify.checks.estimators import check_estimator
+
+    r = check_estimator(name, implementation, space, **options)
+    assert not r.passed, r.message()
+    c = r.counterexample
+    assert c["data"] and c["claimed"] != c["found"]
+    return r
 
 
 def _trace(A, probes, divide_by=None):
@@ -86,3 +103,74 @@ MINIBATCH_WITH_AS_WITHOUT = dataclasses.replace(minibatch.ESTIMATOR, spaces=(
     SampleSpace("without_replacement", "mislabelled: B independent indices",
                 lambda sizes: index_tuples(sizes["N"], sizes["B"])),
     minibatch.ESTIMATOR.spaces[1]))
+
+
+# ---- forward gradient: implementations (ĝ = (1/K) Σ_k (g·v_k) v_k, tangents the rows of V) ----
+def forward_gradient_divides_by_norm(g, V):
+    """Normalises by ‖v‖²: E[vvᵀ/‖v‖²] = I/n, so it estimates ∇f/n."""
+    return ((V @ g) / np.sum(V * V, axis=1)) @ V / V.shape[0]
+
+
+def forward_gradient_v_dot_v(g, V):
+    """(v·v)v in place of (∇f·v)v: no gradient in it at all, mean 0."""
+    return np.sum(V * V, axis=1) @ V / V.shape[0]
+
+
+def forward_gradient_sums_tangents(g, V):
+    """Sums the K tangents' estimates, forgetting to average: K·∇f."""
+    return (V @ g) @ V
+
+
+def forward_gradient_scaled_by_n(g, V):
+    """Scales by the dimension n (as if E[vvᵀ] = I/n, the unit-sphere convention, for ±1 or Gaussian tangents)."""
+    return V.shape[1] * (V @ g) @ V / V.shape[0]
+
+
+def forward_gradient_one_tangent(g, V):
+    """Reuses the first tangent K times: still unbiased, but the error is not divided by K."""
+    return forward_gradient_sums_tangents(g, np.repeat(V[:1], V.shape[0], axis=0)) / V.shape[0]
+
+
+# ---- forward gradient: claims ----
+def _gaussian_covariance_everywhere(data, space, sizes):
+    """The Gaussian covariance claimed for Rademacher tangents too: (n + 1)‖∇f‖² where v_i⁴ = 1 gives n − 1."""
+    return forward_gradient.ESTIMATOR.variance(data, "gaussian", sizes)
+
+
+FORWARD_GRADIENT_GAUSSIAN_CLAIM = dataclasses.replace(forward_gradient.ESTIMATOR,
+                                                      variance=_gaussian_covariance_everywhere)
+
+
+# ---- dropout: implementations (y = m ⊙ x / (1 − p), m the keep mask) ----
+def dropout_scales_by_keep(x, mask, p):
+    """Scales the kept units by (1 − p) instead of 1/(1 − p) (the inference-time convention of the original
+    paper applied while training): E[y] = (1 − p)²x."""
+    return np.where(mask != 0, x * (1 - p), 0.0)
+
+
+def dropout_p_as_keep(x, mask, p):
+    """Reads p as the keep probability: scales by 1/p (p = 0 guarded as 'keep all', so that the mean, not a
+    division by zero, is what catches it)."""
+    return np.where(mask != 0, x / (p if p > 0 else 1.0), 0.0)
+
+
+def dropout_no_scaling(x, mask, p):
+    """Masks without scaling: E[y] = (1 − p)x."""
+    return np.where(mask != 0, x, 0.0)
+
+
+# ---- dropout: claims and sample spaces ----
+def _variance_unscaled(data, space, sizes):
+    """Var[y_i] claimed as p(1 − p)x_i², the variance of the unscaled m_i x_i."""
+    p = dropout._drop(data)
+    return sp.diag(*[p * (1 - p) * v**2 for v in data["x"]])
+
+
+def _keep_with_p(mask, sizes):
+    """p read as the keep probability by the sample space: p^{#kept}(1 − p)^{#dropped}."""
+    return dropout.mask_probability(mask, dict(sizes, p=1 - sizes["p"]))
+
+
+DROPOUT_UNSCALED_VARIANCE = dataclasses.replace(dropout.ESTIMATOR, variance=_variance_unscaled)
+DROPOUT_KEEP_WITH_P = dataclasses.replace(dropout.ESTIMATOR, spaces=(
+    dataclasses.replace(dropout.ESTIMATOR.spaces[0], probability=_keep_with_p),))

@@ -1,13 +1,16 @@
 """Checks of an estimator's implementation against its derived mean and variance (derivations/core/estimator.py).
 
 An implementation takes the data and the randomness ω as arguments — ``impl(A, probes)`` for ``hutchinson``,
-``impl(G, batch)`` for ``minibatch_gradient`` — and returns one estimate.  Hypothesis draws the data (small
+``impl(G, batch)`` for ``minibatch_gradient``, ``impl(grad, tangents)`` (grad (n,), tangents K×n) for
+``forward_gradient``, ``impl(x, mask, p)`` (x (n,), mask 0/1, p the drop probability) for ``dropout`` — and
+returns one estimate.  Hypothesis draws the data (small
 dyadic rationals k/4, |k| ≤ 16, so that every input is exact in float64) and the sizes, with a fixed seed.
 
-**Exact check** (finite sample spaces: Rademacher probes {±1}^{m×n}, all C(N, B) minibatches without
-replacement, all N^B index tuples with replacement).  The implementation is run on *every* outcome ω; its
-float64 outputs y_ω, read exactly as Fractions, give the exact mean and covariance *of the implementation*
-over the space, compared with the estimator's closed forms evaluated exactly at the data (SymPy Rationals).
+**Exact check** (finite sample spaces: Rademacher probes {±1}^{m×n} or tangents {±1}^{K×n}, all C(N, B)
+minibatches without replacement, all N^B index tuples with replacement, all 2ⁿ dropout masks — these weighted
+by their probability p^{#dropped}(1 − p)^{#kept}, p = k/8; the others equally likely).  The implementation is
+run on *every* outcome ω; its float64 outputs y_ω, read exactly as Fractions, give the exact mean and
+covariance *of the implementation* over the space, compared with the estimator's closed forms evaluated exactly at the data (SymPy Rationals).
 Nothing is sampled, so nothing is left to chance.  The only tolerance is the implementation's own rounding:
 per outcome a componentwise bound δ_ω on |y_ω − T(data, ω)|, T the exact statistic (Higham, *Accuracy and
 Stability of Numerical Algorithms*, ch. 3: a sum of K terms, in *any* order, is off by at most
@@ -17,6 +20,10 @@ Stability of Numerical Algorithms*, ch. 3: a sum of K terms, in *any* order, is 
   m·n² exact terms divided by m: δ = γ_{mn²} Σ_ik |A_ik|.  We charge γ_{2(mn²+n+2)}: room for an
   implementation that forms S = (A + Aᵀ)/2 or scales its probes first (a few more roundings per term).
 * Minibatch: a sum of B exact terms divided by B: δ_k = γ_B Σ_{i∈batch} |G_ik| / B; charged γ_{2(B+1)}.
+* Forward gradient, Rademacher tangents: each output is one sum of K·n exact terms ±g_a divided by K:
+  δ = γ_{Kn} Σ_a |g_a|; charged γ_{2(Kn+n+2)}.
+* Dropout: 1 − p is exact (p = k/8); y_i = m_i x_i/(1 − p) is one division, or a reciprocal and a product:
+  δ_i = γ_4 |x_i|/(1 − p).
 
 Then |mean found − mean claimed| ≤ E[δ] (the error of a mean is the mean of the errors) and, per covariance
 entry, |C_found − C_claimed|_kl ≤ σ_k ε_l + ε_k σ_l + ε_k ε_l with σ² the claimed variances and ε² = E[δ²]
@@ -24,19 +31,24 @@ entry, |C_found − C_claimed|_kl ≤ σ_k ε_l + ε_k σ_l + ε_k ε_l with σ�
 statistic up to that rounding and the claim is right; they are ~10⁻¹⁴ of the data, while a wrong
 implementation or claim is off by a rational of the data's own size.
 
-**Statistical check** (continuous spaces: Gaussian probes for ``hutchinson``), with a fixed seed
-(``numpy.random.default_rng(seed)``, the same stream for every example, so a failure replays) and K = 4000
-estimates per example, each from its own m fresh probes.  Per example two tests, each at false-alarm rate
-α/(2·examples) (Bonferroni: α = 10⁻⁶ for the whole check):
+**Statistical check** (continuous spaces: Gaussian probes for ``hutchinson``, Gaussian tangents for
+``forward_gradient``), with a fixed seed (``numpy.random.default_rng(seed)``, the same stream for every
+example, so a failure replays) and K = 4000 estimates per example, each from its own m fresh probes (m
+tangents).  Every output coordinate is an average of m independent Gaussian quadratic forms xᵀQx: Hutchinson's
+Q = S; coordinate i of the forward gradient (∇f·v)v_i has Q = (∇f e_iᵀ + e_i∇fᵀ)/2, with ‖Q‖_F² = V·m/2 for V
+that coordinate's claimed variance, as ‖S‖_F² = V·m/2 for Hutchinson.  So the same two tests apply to each
+of the d outputs, each at false-alarm rate α/(2·d·examples) (Bonferroni: α = 10⁻⁶ for the whole check):
 
 * mean — rigorous: Ȳ − tr(A) is a weighted sum of centred χ²₁ variables with weights λ_i(S)/(Km); by
   Laurent & Massart (2000, Lemma 1), applied to the positive and the negative weights separately,
-  P(|Ȳ − tr A| ≥ 2√(xV/K) + 4x√(V/(2m))/K) ≤ 4e^{−x}, V the claimed variance 2‖S‖_F²/m (max |λ| ≤ ‖S‖_F).
+  P(|Ȳ − tr A| ≥ 2√(xV/K) + 4x√(V/(2m))/K) ≤ 4e^{−x}, V the claimed variance 2‖S‖_F²/m (max |λ| ≤ ‖S‖_F;
+  Q in place of S for the forward gradient).
 * variance — normal approximation: the sample variance s² has Var(s²) = κ₄/K + 2V²/(K−1) with κ₄ =
-  48 tr(S⁴)/m³ ≤ 12V²/m; |s² − V| ≤ z·√(that) with z the two-sided normal quantile.  Approximate (s² is an
-  average of K terms with all moments finite; its right skew makes the true tail somewhat heavier than the
-  normal one at z ≈ 5.7): the stated rate is the normal one; `tests/verify/test_estimators.py` runs it under
-  several seeds.
+  48 tr(S⁴)/m³ ≤ 12V²/m (tr Q⁴ ≤ ‖Q‖_F⁴ alike); |s² − V| ≤ z·√(that) with z the two-sided normal quantile.
+  Approximate (s² is an average of K terms with all moments finite; its right skew makes the true tail
+  somewhat heavier than the normal one at z ≈ 5.7): the stated rate is the normal one; `tests/verify/test_estimators.py` and
+  `tests/verify/test_forward_gradient_dropout.py` run it under several seeds (20 for the forward gradient).
+  Across the d coordinates, the variance tests together bound the mean squared error tr Cov = E‖ĝ − ∇f‖².
 
 Mutants of both the implementations and the claims are planted in tests/planted/estimator_mutants.py and must fail.
 """
@@ -143,6 +155,10 @@ def _sqrt_up(q: Fraction) -> Fraction:
 
 
 # ---- what each estimator's check needs: data draws, ω as arrays, rounding bounds, our kernels -------------
+def _call_last(implementation, inputs, omega):
+    return implementation(*inputs, omega)
+
+
 @dataclass(frozen=True)
 class Binding:
     draw: Callable  # (Hypothesis data, space) -> (data {name: nested lists of Fractions}, sizes)
@@ -150,6 +166,14 @@ class Binding:
     bound: Callable  # (data, ω, sizes) -> per-output rounding bound δ_ω (Fractions)
     kernel: Callable  # our implementation
     variance_kernel: Callable | None = None  # our implementation of the predicted variance, (A, m, space)
+    inputs: Callable | None = None  # (data, xp) -> the implementation's arguments beside ω (default: 2-D arrays)
+    call: Callable = _call_last  # (implementation, inputs, ω array) -> one estimate
+    # Gaussian probes (statistical check): the size counting the probes averaged, and (data, |probes| (R, m, n),
+    # sizes) -> per-estimate, per-output rounding bounds (R, outputs); None: no continuous space
+    gaussian: tuple[str, Callable] | None = None
+
+    def arguments(self, data, xp):
+        return self.inputs(data, xp) if self.inputs else _arrays(data, xp)
 
 
 def _draw_hutchinson(data, space):
@@ -195,6 +219,66 @@ def _hutchinson_variance_kernel(A, m, space):
     return hutchinson_variance(A, m, space)
 
 
+def _hutchinson_gaussian_bound(data, probes, sizes):
+    """γ·(1/m)Σ_j |x_j|ᵀ|A||x_j| per estimate (two roundings per product now that x is not ±1)."""
+    n, m = sizes["n"], sizes["m"]
+    absA = np.abs(np.array([[float(v) for v in row] for row in data["A"]]))
+    return (float(gamma(2 * (m * n * n + n + 4))) * np.einsum("kji,il,kjl->k", probes, absA, probes) / m)[:, None]
+
+
+def _draw_forward_gradient(data, space):
+    finite = space == "rademacher"
+    n = data.draw(st.integers(1, 6 if finite else 5), label="n")
+    K = data.draw(st.integers(1, max(1, 8 // n) if finite else 4), label="K")  # ≤ 2⁸ sign matrices
+    g = data.draw(st.lists(DYADIC, min_size=n, max_size=n), label="g")
+    return dict(g=[[v] for v in g]), dict(n=n, K=K)
+
+
+def _forward_gradient_bound(data, omega, sizes):
+    """Each output is one sum of K·n exact terms ±g_a (v = ±1), divided by K: γ_{Kn}·Σ|g_a|, charged
+    γ_{2(Kn+n+2)} (room for forming VᵀV first, or scaling the tangents)."""
+    n, K = sizes["n"], sizes["K"]
+    return [gamma(2 * (K * n + n + 2)) * sum(abs(row[0]) for row in data["g"])] * n
+
+
+def _forward_gradient_gaussian_bound(data, probes, sizes):
+    """γ·(1/K)Σ_k |v_ki| Σ_a |g_a||v_ka| per estimate and output i (a product rounds now that v is not ±1)."""
+    n, K = sizes["n"], sizes["K"]
+    absg = np.abs(np.array([float(row[0]) for row in data["g"]]))
+    return float(gamma(2 * (K * n + n + 4))) * np.einsum("rka,a,rki->ri", probes, absg, probes) / K
+
+
+def _draw_dropout(data, space):
+    n = data.draw(st.integers(1, 8), label="n")  # ≤ 2⁸ masks
+    p = Fraction(data.draw(st.integers(0, 7), label="p·8"), 8)  # 1 − p exact in float64
+    x = data.draw(st.lists(DYADIC, min_size=n, max_size=n), label="x")
+    return dict(x=[[v] for v in x], p=[[p]]), dict(n=n, p=p)
+
+
+def _dropout_bound(data, omega, sizes):
+    """y_i = m_i·x_i/(1 − p): 1 − p exact (p = k/8), then at most a division or a reciprocal and a product — γ_4."""
+    p = sizes["p"]
+    return [gamma(4) * abs(row[0]) / (1 - p) for row in data["x"]]
+
+
+def _column_inputs(data, xp):
+    """Each n×1 datum as an (n,) array, each 1×1 as a float (dropout's p)."""
+    return [float(value[0][0]) if len(value) == 1 and name == "p" else
+            xp.asarray(np.array([float(row[0]) for row in value], dtype=np.float64)) for name, value in data.items()]
+
+
+def _forward_gradient_kernel(grad, tangents):
+    from kernels.estimators.forward_gradient import forward_gradient
+
+    return forward_gradient(grad, tangents)
+
+
+def _dropout_kernel(x, mask, p):
+    from kernels.estimators.dropout import inverted_dropout
+
+    return inverted_dropout(x, mask, p)
+
+
 def _minibatch_kernel(G, batch):
     from kernels.estimators.minibatch import minibatch_gradient
 
@@ -202,13 +286,24 @@ def _minibatch_kernel(G, batch):
 
 
 for _fn, _name in ((_hutchinson_kernel, "hutchinson_trace"), (_minibatch_kernel, "minibatch_gradient"),
-                   (_hutchinson_variance_kernel, "hutchinson_variance")):
+                   (_hutchinson_variance_kernel, "hutchinson_variance"), (_forward_gradient_kernel, "forward_gradient"),
+                   (_dropout_kernel, "inverted_dropout")):
     _fn.__qualname__ = f"kernels.{_name}"
     _fn.__optverify_call__ = (f"from kernels import {_name}", _name)
 
+def _float_matrix(w, xp):
+    return xp.asarray(np.array(w.tolist(), dtype=np.float64))
+
+
 BINDINGS = {
-    "hutchinson": Binding(_draw_hutchinson, lambda w, xp: xp.asarray(np.array(w.tolist(), dtype=np.float64)),
-                          _hutchinson_bound, _hutchinson_kernel, _hutchinson_variance_kernel),
+    "hutchinson": Binding(_draw_hutchinson, _float_matrix, _hutchinson_bound, _hutchinson_kernel,
+                          _hutchinson_variance_kernel, gaussian=("m", _hutchinson_gaussian_bound)),
+    "forward_gradient": Binding(_draw_forward_gradient, _float_matrix, _forward_gradient_bound,
+                                _forward_gradient_kernel, inputs=_column_inputs,
+                                gaussian=("K", _forward_gradient_gaussian_bound)),
+    "dropout": Binding(_draw_dropout, lambda w, xp: xp.asarray(np.array(w.T.tolist()[0], dtype=np.float64)),
+                       _dropout_bound, _dropout_kernel, inputs=_column_inputs,
+                       call=lambda implementation, inputs, mask: implementation(inputs[0], mask, inputs[1])),
     "minibatch_gradient": Binding(_draw_minibatch, lambda w, xp: xp.asarray(np.array(w, dtype=np.int64)),
                                   _minibatch_bound, _minibatch_kernel),
 }
@@ -248,18 +343,24 @@ def exact_moments(estimator, implementation, data: dict, sizes: dict, space: str
     rounding allowances (E[δ], √E[δ²]) per output.  Returns (mean, cov, mean_allowance, rms_allowance) as
     lists of Fractions (cov: list of lists)."""
     binding = binding or BINDINGS[estimator.name]
-    arrays = _arrays(data, xp)
-    outputs, bounds = [], []
-    for w in estimator.space(space).outcomes(sizes):
-        outputs.append(_exact(implementation(*arrays, binding.omega(w, xp))))
+    arrays = binding.arguments(data, xp)
+    chosen = estimator.space(space)
+    probability = getattr(chosen, "probability", None)  # outcomes not equally likely (dropout's masks)
+    outputs, bounds, weights = [], [], []
+    for w in chosen.outcomes(sizes):
+        outputs.append(_exact(binding.call(implementation, arrays, binding.omega(w, xp))))
         bounds.append(binding.bound(data, w, sizes))
-    K, d = len(outputs), len(outputs[0])
+        weights.append(Fraction(probability(w, sizes)) if probability else 1)
+    total = sum(weights)
+    P = [Fraction(q) / total for q in weights]  # equally likely: 1/K each; weighted: they sum to 1 already
+    d = len(outputs[0])
     if any(len(y) != d for y in outputs):
         raise ValueError("the implementation returned outputs of different sizes")
-    mean = [sum(y[k] for y in outputs) / K for k in range(d)]
-    cov = [[sum((y[k] - mean[k]) * (y[l] - mean[l]) for y in outputs) / K for l in range(d)] for k in range(d)]
-    mean_allowance = [sum(b[k] for b in bounds) / K for k in range(d)]
-    rms_allowance = [_sqrt_up(sum(b[k] ** 2 for b in bounds) / K) for k in range(d)]
+    mean = [sum(q * y[k] for q, y in zip(P, outputs)) for k in range(d)]
+    cov = [[sum(q * (y[k] - mean[k]) * (y[l] - mean[l]) for q, y in zip(P, outputs)) for l in range(d)]
+           for k in range(d)]
+    mean_allowance = [sum(q * b[k] for q, b in zip(P, bounds)) for k in range(d)]
+    rms_allowance = [_sqrt_up(sum(q * b[k] ** 2 for q, b in zip(P, bounds))) for k in range(d)]
     return mean, cov, mean_allowance, rms_allowance
 
 
@@ -344,6 +445,10 @@ def check_exact(name: str, implementation=None, space: str | None = None, *, var
         e = rms_allow
         allowed = [[sigma[k] * e[l] + e[k] * sigma[l] + e[k] * e[l] for l in range(len(e))] for k in range(len(e))]
         tracker.compare("variance" if scalar else "covariance", cv, cov, allowed, context)
+        if not scalar:  # the mean squared error E‖ŷ − E ŷ‖² (the claims' target is their mean): the trace
+            tracker.compare("mean squared error (trace of the covariance)", [sum(cv[k][k] for k in range(len(cv)))],
+                            [sum(cov[k][k] for k in range(len(cov)))], [sum(allowed[k][k] for k in range(len(e)))],
+                            context)
 
     return _finish(run, tracker, est.name, space, label or _describe(implementation), "exact", 0.0, implementation)
 
@@ -353,15 +458,13 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
                       false_alarm: float = FALSE_ALARM, estimator=None, xp=np, label=None) -> EstimatorReport:
     """Statistical check over a continuous sample space (Gaussian probes): see the module docstring."""
     est = _estimator(name, estimator)
-    if est.name != "hutchinson":
-        raise ValueError(f"no statistical check for {est.name!r}: its sample spaces are finite (check_exact)")
     binding = BINDINGS[est.name]
+    if binding.gaussian is None:
+        raise ValueError(f"no statistical check for {est.name!r}: its sample spaces are finite (check_exact)")
+    count, gaussian_bound = binding.gaussian
     space = space or next(s.name for s in est.spaces if not s.finite)
     if implementation is None:
         implementation, variance = binding.kernel, variance or binding.variance_kernel
-    per_test = false_alarm / (2 * examples)  # Bonferroni over the mean and variance tests of every example
-    x = math.log(4 / per_test)  # Laurent–Massart: P(miss) ≤ 4e^{−x}
-    z = NormalDist().inv_cdf(1 - per_test / 2)
     tracker = MomentTracker()
 
     @hypothesis_seed(seed)
@@ -370,28 +473,39 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
     def run(hdata):
         data, sizes = binding.draw(hdata, space)
         tracker.examples += 1  # every draw made: the example runs
-        n, m, K = sizes["n"], sizes["m"], replications
+        n, m, K = sizes["n"], sizes[count], replications
         context = dict(data={k: [[str(v) for v in row] for row in value] for k, value in data.items()},
                        sizes=sizes, space=space, seed=seed, replications=K)
         claimed_mean, claimed_var = claimed_moments(est, data, sizes, space)
         if variance is not None:  # deterministic and cheap: before the sampling
             _check_variance_kernel(tracker, variance, data, sizes, space, claimed_var, context)
-        A = _arrays(data, xp)[0]
+        scalar = est.output == "scalar"
+        cm = [claimed_mean] if scalar else claimed_mean
+        cv = [[claimed_var]] if scalar else claimed_var
+        inputs = binding.arguments(data, xp)
         probes = np.random.default_rng(seed).standard_normal((K, m, n))
         try:
-            y = np.array([float(to_numpy(implementation(A, xp.asarray(p)))) for p in probes])
+            y = np.array([np.ravel(to_numpy(binding.call(implementation, inputs, xp.asarray(p)))).astype(np.float64)
+                          for p in probes])
         except Exception as exc:
-            tracker.fail_moments("output", "-", "-", "-", context, f"the implementation raised {type(exc).__name__}: {exc}")
-        # rounding: per estimate γ·(1/m)Σ_j |x_j|ᵀ|A||x_j| (two roundings per product now that x is not ±1)
-        absA = np.abs(np.array([[float(v) for v in row] for row in data["A"]]))
-        delta = float(gamma(2 * (m * n * n + n + 4))) * np.einsum("kji,il,kjl->k", np.abs(probes), absA,
-                                                                  np.abs(probes)) / m * (1 + 1e-9)
-        V = float(claimed_var)
-        mean_allowed = 2 * math.sqrt(x * V / K) + 4 * x * math.sqrt(V / (2 * m)) / K + float(delta.mean())
-        tracker.compare("mean", [float(claimed_mean)], [float(y.mean())], [mean_allowed * (1 + 1e-9)], context)
-        eps = math.sqrt(float((delta**2).mean()))
-        var_allowed = z * V * math.sqrt(12 / (m * K) + 2 / (K - 1)) + 2 * math.sqrt(V) * eps + eps**2
-        tracker.compare("variance", [V], [float(y.var(ddof=1))], [var_allowed * (1 + 1e-9)], context)
+            tracker.fail_moments("output", "-", "-", "-", context,
+                                 f"the implementation raised {type(exc).__name__}: {exc}")
+        if y.shape != (K, len(cm)):
+            tracker.fail_moments("output", len(cm), y.shape[1:], 0, context, f"outputs of shape {y.shape[1:]}, "
+                                 f"expected ({len(cm)},)")
+        delta = gaussian_bound(data, np.abs(probes), sizes) * (1 + 1e-9)  # (K, outputs)
+        per_test = false_alarm / (2 * examples * len(cm))  # Bonferroni: mean and variance of every output
+        x = math.log(4 / per_test)  # Laurent–Massart: P(miss) ≤ 4e^{−x}
+        z = NormalDist().inv_cdf(1 - per_test / 2)
+        for i in range(len(cm)):
+            V = float(cv[i][i])
+            mean_allowed = 2 * math.sqrt(x * V / K) + 4 * x * math.sqrt(V / (2 * m)) / K + float(delta[:, i].mean())
+            tracker.compare(f"mean[{i}]" if not scalar else "mean", [float(cm[i])], [float(y[:, i].mean())],
+                            [mean_allowed * (1 + 1e-9)], context)
+            eps = math.sqrt(float((delta[:, i] ** 2).mean()))
+            var_allowed = z * V * math.sqrt(12 / (m * K) + 2 / (K - 1)) + 2 * math.sqrt(V) * eps + eps**2
+            tracker.compare(f"variance[{i}]" if not scalar else "variance", [V], [float(y[:, i].var(ddof=1))],
+                            [var_allowed * (1 + 1e-9)], context)
 
     return _finish(run, tracker, est.name, space, label or _describe(implementation), "statistical", false_alarm,
                    implementation)
