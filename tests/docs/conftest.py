@@ -25,7 +25,10 @@ CROSSCHECK = {  # a crosscheck --json report in the shape verify/adapters/crossc
 
 
 def _shared(tmp_path_factory, name: str, build) -> Path:
-    root = tmp_path_factory.getbasetemp().parent / f"optverify-docs-{name}"
+    # under xdist each worker's basetemp lies in this run's own directory, shared by the workers; in one process
+    # the parent is shared by every run, so a site built by an earlier run (an older catalogue) would be reused
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"optverify-docs-{name}"
     done = root / "done"
     try:
         root.mkdir()  # atomic: exactly one worker builds
