@@ -66,6 +66,32 @@ def test_check_in_worker_processes_gives_the_same_reports(monkeypatch, capsys):
     assert all(not c["passed"] for c in runs[0][:4]) and all(c["passed"] for c in runs[0][4:])
 
 
+def test_check_in_worker_processes_from_a_fresh_interpreter_gives_the_same_reports(tmp_path):
+    # in a test process JAX or torch may be imported, and then run_all does not fork (below): a fresh interpreter
+    # forks for real
+    import subprocess
+    import sys
+
+    outputs = []
+    for jobs in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "verify", "check", "ema", "sgd", "--no-prove", "--examples", "5",
+                               "--json", "-j", jobs], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        checks = json.loads(done.stdout)["checks"]
+        outputs.append([{k: v for k, v in c.items() if k != "seconds"} for c in checks])
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 28
+
+
+def test_no_fork_once_a_library_with_native_threads_is_imported(monkeypatch):
+    import sys
+
+    from verify.core import parallel
+
+    monkeypatch.setitem(sys.modules, "jax", sys)  # any module object: imported is what counts
+    assert not parallel.fork_is_safe()
+    assert parallel.run_all([lambda: 1, lambda: 2], jobs=2) == [1, 2]  # run here, in order
+
+
 def test_bad_usage_is_reported(capsys):
     with pytest.raises(SystemExit) as info:
         main(["check", "--examples", "0"])
