@@ -166,8 +166,13 @@ def derivation(name: str) -> Derivation:
 
 def derivations_matching(names) -> list[Derivation]:
     """Derivations whose name equals one of ``names`` or starts with ``name.`` (a family); only those are built."""
+    return [DERIVATIONS[key] for key in derivation_names_matching(names)]
+
+
+def derivation_names_matching(names) -> list[str]:
+    """The names ``derivations_matching`` would build (all: ``names`` empty), none of them built."""
     if not names:
-        return list(DERIVATIONS.values())
+        return list(DERIVATIONS)
     keys: list[str] = []
     for name in names:  # every name is checked before anything is built
         name = ALIASES.get(name, name)
@@ -175,7 +180,7 @@ def derivations_matching(names) -> list[Derivation]:
         if not found:
             raise KeyError(f"no derivation or family named {name!r}; known: {sorted(DERIVATIONS)}")
         keys += [key for key in found if key not in keys]
-    return [DERIVATIONS[key] for key in keys]
+    return keys
 
 
 # --- rules and derivations from outside the registry (a user's module, an entry point: derivations/plugins.py) ---

@@ -142,29 +142,25 @@ def _derivations_of(found) -> list[str]:
     return list(found.derivations)
 
 
-def run_prove(names, progress: bool):
-    from derivations import derivations_matching
+def run_prove(names, progress: bool, jobs: int | None = None):
+    """A ``Proved`` (verify/core/proving.py) for each derivation of ``names`` (all: empty), proved on ``jobs``
+    worker processes (None: one per core), each derivation built in the worker that proves it."""
+    from derivations.registry import DERIVATIONS, derivation_names_matching
+    from verify.core.proving import prove
 
-    chosen = derivations_matching(names)
-    results = []
-    for i, d in enumerate(chosen, 1):
-        _progress(progress, i, len(chosen), f"prove {d.name}")
-        results.append(d.check())
-    return results
+    chosen = derivation_names_matching(names)
+    return prove(chosen, DERIVATIONS.__getitem__, jobs,
+                 done=lambda i, n: _progress(progress, i, n, f"prove {chosen[i - 1]}"))
 
 
 def _prove_rows(results):
-    rows = []
-    for r in results:
-        status = "proved" if r.ok else "FAILED: " + "; ".join(s.message for s in r.failed_steps)
-        rows.append([r.derivation.name, len(r.steps), status, f"{r.seconds:.2f}"])
-    return rows
+    return [[r.name, len(r.steps), "proved" if r.ok else "FAILED: " + "; ".join(r.messages), f"{r.seconds:.2f}"]
+            for r in results]
 
 
 def _prove_json(results):
-    return [dict(name=r.derivation.name, ok=r.ok, steps=len(r.steps), seconds=round(r.seconds, 3),
-                 scope=r.derivation.scope,
-                 failed=[dict(step=s.step.name, residual=str(s.residual)) for s in r.failed_steps])
+    return [dict(name=r.name, ok=r.ok, steps=len(r.steps), seconds=round(r.seconds, 3), scope=r.scope,
+                 failed=[dict(step=step, residual=str(residual)) for step, residual in r.failed])
             for r in results]
 
 
@@ -172,7 +168,7 @@ def cmd_prove(args) -> int:
     from verify.report import dumps, table
 
     names = _names(_resolve(args.names, "NAMES", _is_derivation_name), _derivations_of)
-    results = run_prove(names, not args.json)
+    results = run_prove(names, not args.json, args.jobs)
     if args.json:
         print(dumps(_prove_json(results)))
     else:
@@ -290,18 +286,19 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
             options.update(dtypes=linalg_dtypes)
         return lambda: check_implementation(n, implementation, conv, **options)
 
+    from verify.checks.estimators import check_tasks
     from verify.core.parallel import run_all
 
-    workers = 1 if backend == "cupy" else workers_asked
-    reports = run_all([task(n, conv) for n, conv in tasks], workers,
-                      done=lambda i, total: _progress(progress, i, total, "check {} {}".format(*tasks[i - 1])))
+    labels = ["check {} {}".format(*t) for t in tasks]
+    calls = [task(n, conv) for n, conv in tasks]
     estimators = [n for n in chosen if kind_of(n) == "estimator"]
     if estimators:  # exact over finite sample spaces, statistical over continuous ones (verify/checks/estimators.py)
-        from verify.checks.estimators import check_all
+        from derivations import ESTIMATORS
 
-        _progress(progress, len(tasks) + 1, len(tasks) + 1, f"check estimators {' '.join(estimators)}")
-        reports += check_all(estimators, examples=estimator_examples, seed=seed, xp=xp, backend=backend)
-    return reports
+        labels += [f"check {n} {s.name}" for n in estimators for s in ESTIMATORS[n].spaces]
+        calls += check_tasks(estimators, examples=estimator_examples, seed=seed, xp=xp, backend=backend)
+    workers = 1 if backend == "cupy" else workers_asked
+    return run_all(calls, workers, done=lambda i, total: _progress(progress, i, total, labels[i - 1]))
 
 
 def cmd_check(args) -> int:
@@ -321,7 +318,7 @@ def cmd_check(args) -> int:
     proving = [n for n in _names(items, lambda found: list(found.derivations)) if _is_derivation_name(n)]
     names = names or [n for n in checkable() if n not in ORIGINS]
     progress = not args.json
-    proofs = [] if args.no_prove or (args.names and not proving) else run_prove(proving, progress)
+    proofs = [] if args.no_prove or (args.names and not proving) else run_prove(proving, progress, args.jobs)
     reports = run_checks(names, args.backend, args.examples, args.seed, progress, dtypes=args.dtypes,
                          deadline=args.deadline, implementation=implementation, label=args.impl,
                          conventions=conventions, jobs=args.jobs)
@@ -447,6 +444,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("prove", help="check derivations step by step (exact, symbolic)")
     s.add_argument("names", nargs="*", help="derivations or families (default: all), or a module of your own "
                                             "(mymod, mymod:RULE): the derivations it defines")
+    s.add_argument("-j", "--jobs", type=_positive(int), default=None, metavar="N",
+                   help="worker processes (default: one per core); the results are the same for any N")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_prove)
     s = sub.add_parser("check", help="prove the derivations, then check the kernels against the references")
@@ -468,7 +467,7 @@ def parser() -> argparse.ArgumentParser:
                    help=f"time limit for one call of the implementation (default {DEFAULT_DEADLINE:g})")
     s.add_argument("--no-prove", action="store_true", help="skip the derivations")
     s.add_argument("-j", "--jobs", type=_positive(int), default=None, metavar="N",
-                   help="worker processes for the checks (default: one per core); the reports are the same for any N")
+                   help="worker processes for the proofs and checks (default: one per core); the reports are the same for any N")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("bench", help="step throughput: our kernels against torch.optim's, as ratios")

@@ -1,4 +1,5 @@
 """The optverify command line, run in-process."""
+import dataclasses
 import json
 
 import pytest
@@ -72,14 +73,37 @@ def test_check_in_worker_processes_from_a_fresh_interpreter_gives_the_same_repor
     import subprocess
     import sys
 
+    def without_times(items):
+        return [{k: v for k, v in c.items() if k != "seconds"} for c in items]
+
     outputs = []
-    for jobs in ("1", "2"):
-        done = subprocess.run([sys.executable, "-m", "verify", "check", "ema", "sgd", "--no-prove", "--examples", "5",
+    for jobs in ("1", "2"):  # proofs, rule checks and estimator checks all run in the workers
+        done = subprocess.run([sys.executable, "-m", "verify", "check", "ema", "sgd", "dropout", "--examples", "5",
                                "--json", "-j", jobs], capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-        checks = json.loads(done.stdout)["checks"]
-        outputs.append([{k: v for k, v in c.items() if k != "seconds"} for c in checks])
-    assert outputs[0] == outputs[1] and len(outputs[0]) == 28
+        report = json.loads(done.stdout)
+        outputs.append((without_times(report["proofs"]), without_times(report["checks"])))
+    assert outputs[0] == outputs[1]
+    proofs, checks = outputs[0]
+    assert len(checks) == 28 + 1 and checks[-1]["rule"] == "dropout"
+    assert {p["name"].split(".")[0] for p in proofs} == {"ema", "sgd", "dropout"} and all(p["ok"] for p in proofs)
+
+
+def test_a_failed_proof_comes_back_from_a_worker_with_its_step_and_residual():
+    import sympy as sp
+
+    from derivations import DERIVATIONS
+    from derivations.core.proof import Step
+    from verify.core.proving import prove
+
+    good = DERIVATIONS["ema.closed_form"]
+    steps = list(good.steps)
+    steps[-1] = Step(steps[-1].name, steps[-1].lhs, steps[-1].rhs + sp.Symbol("oops"), steps[-1].why,
+                     rewrite=steps[-1].rewrite)
+    bad = dataclasses.replace(good, steps=tuple(steps))
+    proved = prove(["good", "bad"], {"good": good, "bad": bad}.__getitem__, jobs=2)
+    assert [p.ok for p in proved] == [True, False]
+    assert [step for step, _ in proved[1].failed] == [steps[-1].name] and "oops" in proved[1].messages[0]
 
 
 def test_no_fork_once_a_library_with_native_threads_is_imported(monkeypatch):

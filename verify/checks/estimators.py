@@ -519,21 +519,24 @@ def check_estimator(name: str, implementation=None, space: str | None = None, **
     return check(name, implementation, chosen.name, **options)
 
 
-def check_all(names=(), *, examples: int | None = None, seed: int = 0, xp=np,
-              backend: str = "numpy") -> list[EstimatorReport]:
-    """Our kernels against every estimator over every sample space (the CLI's `check`).
+def check_tasks(names=(), *, examples: int | None = None, seed: int = 0, xp=np, backend: str = "numpy") -> list:
+    """One callable a check of our kernel against each estimator over each of its sample spaces (the CLI's `check`
+    runs them in worker processes).
 
     ``examples``: per sample space; None keeps each check's own default (40 exact, 8 statistical: a
     statistical example costs REPLICATIONS estimates)."""
     from derivations import ESTIMATORS
 
     budget = {} if examples is None else {"examples": examples}
-    reports = []
-    for n in names or ESTIMATORS:
-        for s in ESTIMATORS[n].spaces:
-            reports.append(check_estimator(n, None, s.name, seed=seed, xp=xp, **budget,
-                                           label=f"{_describe(BINDINGS[n].kernel)} ({backend})"))
-    return reports
+    return [lambda n=n, s=s: check_estimator(n, None, s.name, seed=seed, xp=xp, **budget,
+                                             label=f"{_describe(BINDINGS[n].kernel)} ({backend})")
+            for n in names or ESTIMATORS for s in ESTIMATORS[n].spaces]
+
+
+def check_all(names=(), *, examples: int | None = None, seed: int = 0, xp=np,
+              backend: str = "numpy") -> list[EstimatorReport]:
+    """Our kernels against every estimator over every sample space, one after another."""
+    return [task() for task in check_tasks(names, examples=examples, seed=seed, xp=xp, backend=backend)]
 
 
 def _finish(run, tracker, estimator, space, label, mode, false_alarm, implementation) -> EstimatorReport:
