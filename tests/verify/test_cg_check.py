@@ -46,6 +46,9 @@ def test_a_peer_that_breaks_the_rule_matches_nothing():
     broken = peers.Peer("planted", "β inverted", "cg", "matrix_mutants", "cg_beta_inverted", "numpy")
     found = peers.survey(broken, examples=15)
     assert not found.matched and found.counterexample is not None and not found.counterexample.passed
+    # the variants were surveyed without shrinking; the closest one's counterexample is shrunk, as a check gives it
+    alone = check_matrix("cg", broken.load(), found.closest, examples=15, name=broken.label)
+    assert found.counterexample.counterexample == alone.counterexample
 
 
 @pytest.mark.parametrize("name", sorted(CG_MUTANTS))

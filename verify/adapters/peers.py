@@ -178,12 +178,21 @@ def survey(peer: Peer, *, examples: int = 30, seed: int = 0) -> Survey:
     values; the loosest match (the last: a recursive form allows for accumulated rounding) is then checked over
     the whole domain (``Survey.edges``), as an elementwise fingerprint checks its match."""
     from verify.checks.catalogue import check_implementation, kind_of, rule_of
+    from verify.checks.elementwise import without_shrinking
 
     start = time.perf_counter()
     implementation = peer.load()
-    reports = [check_implementation(peer.rule, implementation, conv, examples=examples, seed=seed,
-                                    name=peer.label, **dict(peer.options))
-               for conv in rule_of(peer.rule).variants()]
+
+    def check(conv):
+        return check_implementation(peer.rule, implementation, conv, examples=examples, seed=seed, name=peer.label,
+                                    **dict(peer.options))
+
+    with without_shrinking():  # which variants pass; a minimal counterexample only where none does (below)
+        reports = [check(conv) for conv in rule_of(peer.rule).variants()]
+    unmatched = Survey(peer.rule, peer.label, reports)
+    if reports and not unmatched.matched:  # the closest variant's counterexample, shrunk: the one a user reads
+        at = reports.index(unmatched.counterexample)
+        reports[at] = check(reports[at].conventions)
     crashed = [r for r in reports if r.counterexample and "raised" in str(r.counterexample.get("problem", ""))]
     error = crashed[0].counterexample["problem"] if len(crashed) == len(reports) and reports else ""
     found = Survey(peer.rule, peer.label, reports, error, 0.0, list(peer.notes))
