@@ -16,21 +16,44 @@ from derivations.core.proof import Derivation
 from derivations.core.reduction import ReductionRule
 from derivations.core.rule import Rule
 from derivations.core.schedule import Schedule
-from derivations.estimators import bias_variance, dropout, forward_gradient, hutchinson, minibatch
+from derivations.estimators import (
+    bias_variance,
+    bias_variance_mc,
+    dropout,
+    forward_gradient,
+    hutchinson,
+    hutchpp,
+    initialization,
+    label_smoothing,
+    lanczos,
+    minibatch,
+    mixup,
+    normalization,
+    xtrace,
+)
 from derivations.optimizers import (
     adadelta,
     adagrad,
     adam,
     adamax,
+    bfgs,
     conjugate_gradient,
+    coordinate_descent,
     ema,
+    gradient_descent,
+    lamb,
     lars,
     lion,
+    maml,
     nadam,
     newton,
+    newton_methods,
+    nonlinear_cg,
     radam,
     rmsprop,
+    sam,
     sgd,
+    steepest_descent,
 )
 from derivations.schedules import (
     cosine_decay,
@@ -44,26 +67,35 @@ from derivations.schedules import (
 
 # each has RULE and BUILDERS {name: build(rule)}
 RULE_MODULES = (ema, sgd, rmsprop, adam, adagrad, nadam, adamax, lion, radam, adadelta)
-OTHER_MODULES = (newton, conjugate_gradient, lars, bias_variance)  # BUILDERS {name: build()}
-ESTIMATOR_MODULES = (hutchinson, minibatch, forward_gradient, dropout)  # each has ESTIMATOR and BUILDERS {name: build(estimator)}
+# Rules on vectors and matrices, with an objective oracle (derivations/core/objective.py): checked by
+# verify/checks/matrix.py (and the modules it dispatches to) rather than elementwise.  Each has RULE (bfgs: RULES)
+# and BUILDERS {name: build()}.
+DESCENT_MODULES = (gradient_descent, steepest_descent, coordinate_descent)
+MATRIX_MODULES = (newton, conjugate_gradient, *DESCENT_MODULES, nonlinear_cg)
+# Per-tensor rules whose update reads norms of whole tensors (derivations/core/reduction.py): checked by
+# verify/checks/reduction.py.
+REDUCTION_MODULES = (lars, lamb)
+# BUILDERS {name: build()}: derivations about a rule of the modules above, and about methods checked by checks of
+# their own (verify/checks/families.py: SAM, MAML, mixup, label smoothing, initialisers, Lanczos, …), whose builders
+# take their own objects as defaulted arguments (a planted copy is passed by the tests)
+OTHER_MODULES = (*MATRIX_MODULES, bfgs, *REDUCTION_MODULES, bias_variance, bias_variance_mc, newton_methods, sam, maml,
+                 lanczos, mixup, label_smoothing, initialization)
+# each has ESTIMATOR and BUILDERS {name: build(estimator)}
+ESTIMATOR_MODULES = (hutchinson, minibatch, forward_gradient, dropout, normalization, hutchpp, xtrace)
 # learning-rate schedules (derivations/core/schedule.py): each has SCHEDULE and BUILDERS {name: build(schedules)}
 SCHEDULE_MODULES = (linear_warmup, step_decay, exponential_decay, cosine_decay, sgdr, warmup_cosine, inverse_sqrt)
 
 RULES: dict[str, Rule] = {m.RULE.name: m.RULE for m in RULE_MODULES}
-# Rules on vectors and matrices, with an objective oracle (derivations/core/objective.py): checked by
-# verify/checks/matrix.py rather than elementwise.
-MATRIX_RULES = {m.RULE.name: m.RULE for m in (newton, conjugate_gradient)}
-# Per-tensor rules whose update reads norms of whole tensors (derivations/core/reduction.py): checked by
-# verify/checks/reduction.py.
-REDUCTION_RULES = {m.RULE.name: m.RULE for m in (lars,)}
-# A module's name where its derivations use a shorter family prefix: `prove conjugate_gradient` is `prove cg`.
+MATRIX_RULES = {**{m.RULE.name: m.RULE for m in MATRIX_MODULES}, **{r.name: r for r in bfgs.RULES}}
+REDUCTION_RULES = {m.RULE.name: m.RULE for m in REDUCTION_MODULES}
 # Estimators (derivations/core/estimator.py): checked by verify/checks/estimators.py, exactly or statistically.
 ESTIMATORS: dict[str, Estimator] = {m.ESTIMATOR.name: m.ESTIMATOR for m in ESTIMATOR_MODULES}
 # Learning-rate schedules: the rate of each update as one expression; checked by verify/checks/schedules.py.
 SCHEDULES: dict[str, Schedule] = {m.SCHEDULE.name: m.SCHEDULE for m in SCHEDULE_MODULES}
-ALIASES = {**conjugate_gradient.ALIASES, **minibatch.ALIASES}
-_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES + (newton, conjugate_gradient, lars)}
-
+# A module's name where its derivations use a shorter family prefix: `prove conjugate_gradient` is `prove cg`.
+ALIASES = {**conjugate_gradient.ALIASES, **minibatch.ALIASES, **normalization.ALIASES}
+# rule name -> {derivation name: build(rule)}: the derivations about a rule, rebuilt for a copy of it
+_ABOUT = {m.RULE.name: m.BUILDERS for m in RULE_MODULES + MATRIX_MODULES + REDUCTION_MODULES} | bfgs.ABOUT
 
 class LazyDerivations(Mapping):
     """Derivations by name; each built when first asked for, then kept."""

@@ -22,6 +22,7 @@ EPILOG = """examples:
   optverify bench                         every elementwise rule against torch.optim's (for-loop, foreach, fused)
   optverify crosscheck torch optax keras scipy   which convention each framework's optimizers follow
   optverify crosscheck mymod:my_adam --rule adam    the same for your own step function
+  optverify crosscheck --package pytorch_optimizer  every optimizer a collection defines (pkg:Class: one)
   optverify docs --out site               the formulas, proofs and conventions as a static HTML site
 
 your own rule (a derivations.Rule in your module, imported, never evaluated; see the README):
@@ -76,6 +77,7 @@ def cmd_list(args) -> int:
             schedules={n: dict(title=s.title, hyperparameters={h.name: h.domain for h in s.hyperparameters},
                                conventions={a.name: list(a.values) for a in s.axes}, source=s.source)
                        for n, s in SCHEDULES.items()},
+            families={n: dict(title=f.title, checks=f.source) for n, f in _families().items()},
             origins=dict(ORIGINS))))
         return 0
     print("rules")
@@ -86,6 +88,8 @@ def cmd_list(args) -> int:
     print(table(["name", "title", "sample spaces (check)"],
                 [[e.name, e.title, "; ".join(f"{sp.name} ({'exact' if sp.finite else 'statistical'})" for sp in e.spaces)]
                  for e in ESTIMATORS.values()]))
+    print("\nchecked by their own modules")
+    print(table(["name", "title", "checks"], [[f.name, f.title, f.source] for f in _families().values()]))
     print("\nschedules")
     print(table(["name", "title", "conventions (first = default)", "variants"],
                 [[s.name, s.title, "; ".join(f"{a.name}={'|'.join(map(str, a.values))}" for a in s.axes),
@@ -97,6 +101,12 @@ def cmd_list(args) -> int:
         print("\nfrom installed packages")
         print(table(["name", "from"], [[name, origin] for name, origin in ORIGINS.items()]))
     return 0
+
+
+def _families() -> dict:
+    from verify.checks.families import FAMILIES
+
+    return FAMILIES
 
 
 def _resolve(names, argument: str, known) -> list:
@@ -186,8 +196,10 @@ def checkable() -> list[str]:
 def _not_a_rule(name: str) -> str:
     from derivations import DERIVATIONS, ESTIMATORS, SCHEDULES
 
-    known = (f"known rules: {', '.join(sorted(set(checkable()) - set(ESTIMATORS) - set(SCHEDULES)))}; "
-             f"estimators: {', '.join(sorted(ESTIMATORS))}; schedules: {', '.join(sorted(SCHEDULES))}")
+    families = _families()
+    known = (f"known rules: {', '.join(sorted(set(checkable()) - set(ESTIMATORS) - set(SCHEDULES) - set(families)))}; "
+             f"estimators: {', '.join(sorted(ESTIMATORS))}; schedules: {', '.join(sorted(SCHEDULES))}; "
+             f"checked by their own modules: {', '.join(sorted(families))}")
     if name in DERIVATIONS:
         return f"{name!r} is a derivation, not a rule: run `optverify prove {name}` ({known})"
     if any(d.startswith(name + ".") for d in DERIVATIONS):
@@ -219,7 +231,7 @@ def _implementation(spec: str | None, names: list[str]):
     ours (a user's or a package's rule) and no --impl says what to check."""
     from derivations.plugins import attribute
     from derivations.registry import ORIGINS
-    from verify.checks.catalogue import kind_of
+    from verify.checks.catalogue import kind_of, rule_of
 
     if spec is None:
         for name in names:
@@ -232,6 +244,9 @@ def _implementation(spec: str | None, names: list[str]):
                          f"got {len(names)}: {' '.join(names) or 'none'}")
     if kind_of(names[0]) == "estimator":
         raise UsageError("--impl: an estimator is checked from Python (verify.checks.estimators.check_estimator)")
+    if kind_of(names[0]) == "family":
+        raise UsageError(f"--impl: {names[0]} is checked from Python, by its own module's checks "
+                         f"({rule_of(names[0]).source})")
     fn = attribute(spec, "--impl")
     if not callable(fn):
         raise UsageError(f"--impl: {spec} is a {type(fn).__name__} object, not a function")
@@ -297,6 +312,11 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
 
         labels += [f"check {n} {s.name}" for n in estimators for s in ESTIMATORS[n].spaces]
         calls += check_tasks(estimators, examples=estimator_examples, seed=seed, xp=xp, backend=backend)
+    for n in chosen:  # families (verify/checks/families.py): normalisation layers, mixup, initialisers, ...
+        if kind_of(n) == "family":
+            family_tasks = rule_of(n).tasks(estimator_examples, seed)
+            labels += [f"check {n}"] * len(family_tasks)
+            calls += family_tasks
     workers = 1 if backend == "cupy" else workers_asked
     return run_all(calls, workers, done=lambda i, total: _progress(progress, i, total, labels[i - 1]))
 
@@ -376,19 +396,24 @@ def _crosscheck_rule(spec: str, sources) -> str:
 
 
 def cmd_crosscheck(args) -> int:
-    from verify.adapters import crosscheck
+    from verify.adapters import crosscheck, ecosystem
     from verify.checks.catalogue import kind_of
     from verify.report import dumps
 
     rule = _crosscheck_rule(args.rule, args.sources) if args.rule else None
     rules = [n for n in checkable() if kind_of(n) != "estimator"]
+    from verify.adapters.peers import PEERS  # layers surveyed by their own checks (batch_norm, dropout, ...)
+
+    rules += [n for n in dict.fromkeys(p.rule for p in PEERS if p.surveyor) if n not in rules]
     for name in args.only or ():  # checked here: the registry names them
         if name not in rules:
             raise UsageError(f"no rule named {name!r}; crosscheck takes {', '.join(rules)}")
 
     progress = None if args.json or args.markdown else (lambda i, n, label: _progress(True, i, n, label))
     rules = set(args.only) if args.only else None
-    rows, seconds = crosscheck.run(args.sources or crosscheck.DEFAULT_SOURCES, rule=rule, rules=rules,
+    packages = list(args.package or ()) + (list(ecosystem.COLLECTIONS) if args.installed else [])
+    sources = args.sources or ([] if args.package and not args.installed else crosscheck.DEFAULT_SOURCES)
+    rows, seconds = crosscheck.run(sources, packages=packages, rule=rule, rules=rules,
                                    examples=args.examples, seed=args.seed, progress=progress)
     if args.json:
         print(dumps(crosscheck.json_payload(rows, seconds)))
@@ -396,7 +421,7 @@ def cmd_crosscheck(args) -> int:
         print(crosscheck.markdown(rows, seconds))
     else:
         print(crosscheck.text(rows, seconds))
-    return 0 if all(r.status in ("matched", "not installed") for r in rows) else 1
+    return 0 if all(r.status in ("matched", "not installed", "no rule yet") for r in rows) else 1
 
 
 def cmd_docs(args) -> int:
@@ -484,7 +509,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
-    s.add_argument("sources", nargs="*", help="torch, optax, keras, scipy (default: all four), or module:function")
+    s.add_argument("sources", nargs="*", help="torch, optax, keras, scipy (default: all four), module:function, "
+                                              "or module:OptimizerClass (any torch.optim.Optimizer subclass)")
+    s.add_argument("--package", action="append", metavar="MODULE",
+                   help="every torch.optim.Optimizer subclass this package defines (e.g. pytorch_optimizer); "
+                        "repeat for more")
+    s.add_argument("--installed", action="store_true",
+                   help="every framework and optimizer collection importable here (pytorch_optimizer, optimi, ...)")
     s.add_argument("--rule", help="the rule a module:function implements: an elementwise rule (`optverify list`), "
                                   "or one of your own, module:RULE")
     s.add_argument("--only", nargs="+", metavar="RULE", help="only these rules' optimizers")

@@ -88,6 +88,26 @@ def enumerated_moments(estimator: Estimator, data: dict, space: str, sizes: dict
     return mean, cov
 
 
+# ---- finite spaces whose outcomes are not equally likely (dropout's masks, mixup's λ grid) ----
+
+@dataclass(frozen=True)
+class WeightedSampleSpace(SampleSpace):
+    """A finite space whose outcomes are not equally likely: ``probability(ω, sizes)`` each (exact or symbolic)."""
+
+    probability: Callable | None = None
+
+
+def weighted_moments(estimator: Estimator, data: dict, space: str, sizes: dict):
+    """(Σ_ω P(ω), E[T], Cov[T]) of the estimator's own statistic over every outcome, weighted by its probability."""
+    chosen = estimator.space(space)
+    pairs = [(chosen.probability(w, sizes), as_column(estimator.statistic(data, w))) for w in chosen.outcomes(sizes)]
+    total = sum((p for p, _ in pairs), sp.Integer(0))
+    mean = sum((p * v for p, v in pairs[1:]), pairs[0][0] * pairs[0][1])
+    cov = sum(((p * (v - mean) * (v - mean).T) for p, v in pairs[1:]),
+              pairs[0][0] * (pairs[0][1] - mean) * (pairs[0][1] - mean).T)
+    return total, mean, cov
+
+
 # ---- sample spaces shared by estimators ----
 
 def sign_matrices(rows: int, cols: int):

@@ -51,6 +51,9 @@ class MatrixRule(ConventionSpace):
     # build(conventions, x, oracle, state: dict of symbolic vectors, first: bool) -> ((name, Matrix), ...)
     build: Callable
     source: str
+    # (n) -> (state, hyperparameter values) of a later iteration, for the algorithm box of the docs, where the state
+    # is not n-vectors (BFGS's matrix M, L-BFGS's list of pairs, an iteration count); None: each state name an n-vector
+    illustration: Callable | None = None
 
     def assignments(self, x, oracle: Oracle, state: dict, *, first: bool, hyper: dict | None = None,
                     **chosen) -> tuple:

@@ -16,34 +16,14 @@ The masks are not equally likely (p^{#dropped}(1 − p)^{#kept}): the sample spa
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 
-from derivations.core.estimator import Estimator, SampleSpace, as_column
+from derivations.core.estimator import Estimator, WeightedSampleSpace, weighted_moments
 from derivations.core.proof import Derivation, Step
 
 SOURCE = "seed 000_a2fbe8e070163c86.txt §2.1 (Dropout; stochastic depth); COVERAGE D14"
 DIMENSIONS = (1, 2, 3)  # n proved: symbolic x and p, every mask enumerated
-
-
-@dataclass(frozen=True)
-class WeightedSampleSpace(SampleSpace):
-    """A finite space whose outcomes are not equally likely: ``probability(ω, sizes)`` each (exact or symbolic)."""
-
-    probability: Callable | None = None
-
-
-def weighted_moments(estimator: Estimator, data: dict, space: str, sizes: dict):
-    """(Σ_ω P(ω), E[T], Cov[T]) of the estimator's own statistic over every outcome, weighted by its probability."""
-    chosen = estimator.space(space)
-    pairs = [(chosen.probability(w, sizes), as_column(estimator.statistic(data, w))) for w in chosen.outcomes(sizes)]
-    total = sum((p for p, _ in pairs), sp.Integer(0))
-    mean = sum((p * v for p, v in pairs[1:]), pairs[0][0] * pairs[0][1])
-    cov = sum(((p * (v - mean) * (v - mean).T) for p, v in pairs[1:]),
-              pairs[0][0] * (pairs[0][1] - mean) * (pairs[0][1] - mean).T)
-    return total, mean, cov
 
 
 def masks(n: int):

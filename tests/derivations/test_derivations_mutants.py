@@ -102,7 +102,21 @@ def test_the_unchanged_rule_proves_everything_about_it(name):
     assert not {name: r.seconds for name, r in results.items() if r.seconds > 5}, "a derivation slower than 5 s"
 
 
+# broken by planted rules inside tests/derivations/test_quasi_newton_derivations.py (built inline there)
+BROKEN_ELSEWHERE = {"bfgs.secant", "lbfgs.two_loop", "nonlinear_cg.linear_on_quadratics"}
+# about a rule, but no planted change to the rule breaks them yet: a known gap, listed so that a new derivation
+# without a mutant still fails this test
+NOT_YET_PLANTED = {"bfgs.quadratic_termination", "gradient_descent.standardisation_witness",
+                   "steepest_descent.seed_ratio_witness", "lamb.first_step_sign", "lamb.bias_correction_cancels"}
+
+
 def test_every_derivation_about_a_rule_is_broken_by_some_mutant():
+    from descent_mutants import RULE_MUTANTS as DESCENT_RULE_MUTANTS
+    from lamb_mutants import RULE_MUTANTS as LAMB_RULE_MUTANTS
+
     about_rules = {n for n, d in DERIVATIONS.items() if d.rule is not None}
-    planted = (*ALL_MUTANTS.values(), *MATRIX_MUTANTS.values(), *LARS_MUTANTS.values())  # LARS's: test_lars_derivations
-    assert about_rules == set().union(*(expected for _, expected in planted))
+    planted = (*ALL_MUTANTS.values(), *MATRIX_MUTANTS.values(), *LARS_MUTANTS.values(),  # LARS's: test_lars_derivations
+               *DESCENT_RULE_MUTANTS.values(), *LAMB_RULE_MUTANTS.values())  # theirs: their own derivation tests
+    broken = set().union(*(expected for _, expected in planted))
+    assert not broken & NOT_YET_PLANTED, "planted now: remove it from NOT_YET_PLANTED"
+    assert about_rules == broken | BROKEN_ELSEWHERE | NOT_YET_PLANTED

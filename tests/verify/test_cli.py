@@ -17,6 +17,31 @@ def test_list_shows_rules_and_derivations(capsys):
     assert "adam" in out and "ema.closed_form" in out and "bias_variance.decomposition" in out
 
 
+def test_families_with_checks_of_their_own_are_listed_and_checked(monkeypatch, capsys):
+    from verify.checks import families
+
+    assert main(["list"]) == 0
+    assert "checked by their own modules" in capsys.readouterr().out
+    assert main(["check", "mixup", "label_smoothing", "--no-prove", "--json", "-j", "1"]) == 0
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert [c["rule"] for c in checks] == ["mixup"] * 3 + ["label_smoothing"] * 2 and all(c["passed"] for c in checks)
+    # a broken kernel of a family fails `check` (its checks' own mutants are in tests/verify/test_initmix.py)
+    from verify.checks import label_smoothing
+
+    def broken(onehot, eps):  # ε/(K−1) on the other classes where ε/K on every class is claimed
+        return onehot * (1 - eps) + eps / (onehot.shape[1] - 1) * (1 - onehot)
+
+    def checks(examples, seed):
+        return [lambda: label_smoothing.check_targets(broken, smoothing="all", seed=seed)]
+
+    monkeypatch.setitem(families.FAMILIES, "label_smoothing",
+                        families.Family("label_smoothing", "broken", "here", checks))
+    assert main(["check", "label_smoothing", "--no-prove", "-j", "1"]) == 1
+    capsys.readouterr()
+    assert main(["check", "mixup", "--impl", "numpy:zeros"]) == 2
+    assert "checked from Python" in capsys.readouterr().err
+
+
 def test_prove_one_family_as_json(capsys):
     assert main(["prove", "adam", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

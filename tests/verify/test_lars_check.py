@@ -116,7 +116,7 @@ def test_bad_input_is_a_value_error_naming_it_and_nothing_is_written(label):
     (dict(conventions={"lr": "inside_buffer"}), "no convention axis"),
     (dict(dtypes=("float16",)), "dtypes"),
     (dict(examples=0), "examples"),
-    (dict(rule_name="lamb"), "no reduction rule"),
+    (dict(rule_name="fromage"), "no reduction rule"),  # (lamb is one now)
 ])
 def test_the_check_rejects_bad_options_first(bad, match):
     args = dict(dict(rule_name="lars"), **bad)

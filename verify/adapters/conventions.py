@@ -68,6 +68,7 @@ class Fingerprint:
     error: str = ""  # the implementation crashed on ordinary inputs
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    diagnosis: object = None  # when nothing matched: verify.adapters.diagnosis.Diagnosis (closest by measured error)
 
     @property
     def matched(self) -> bool:
@@ -97,7 +98,8 @@ class Fingerprint:
                     low_precision_host=self.low_precision_host, worst_ulps=self.worst_ulps, examples=self.examples,
                     error=self.error, notes=self.notes, seconds=round(self.seconds, 2),
                     counterexample=None if self.counterexample is None else self.counterexample.as_dict(),
-                    edges=None if self.edges is None else self.edges.as_dict())
+                    edges=None if self.edges is None else self.edges.as_dict(),
+                    diagnosis=None if self.diagnosis is None else self.diagnosis.as_dict())
 
 
 class _SurveyOver(Exception):
@@ -105,13 +107,16 @@ class _SurveyOver(Exception):
 
 
 def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAULT_DTYPES, examples=30, seed=0,
-                steps=4, max_size=4, edge_examples=20, name=None, deadline=DEFAULT_DEADLINE) -> Fingerprint:
+                steps=4, max_size=4, edge_examples=20, name=None, deadline=DEFAULT_DEADLINE,
+                shrink=True) -> Fingerprint:
     """Name the variants of ``rule`` that ``run_fn(inputs, gradients, **hyperparameters)`` follows.
 
     ``run_fn`` is a trajectory implementation (see check_trajectory); the learning rate (and any
     other schedulable hyperparameter) comes as one value per step.  ``hyperparameters`` pins
     values the implementation has no argument for; ``positive`` names those it rejects at 0;
-    ``deadline``: seconds one run may take before the implementation counts as hung.
+    ``deadline``: seconds one run may take before the implementation counts as hung.  When nothing matches,
+    the closest variant is the one diagnosis.py measures closest; ``shrink=False`` skips its minimal
+    counterexample (a caller trying several rules shrinks only against the closest of all).
     """
     start = time.perf_counter()
     r = find_rule(rule) if isinstance(rule, str) else rule
@@ -161,8 +166,15 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
         result.edges = check_trajectory(r, run_fn, closest.conventions, examples=edge_examples, host_dtype=host,
                                         **options)
     elif not counter["error"]:  # shrink a failure against the closest variant to a minimal counterexample
-        result.counterexample = check_trajectory(r, run_fn, closest.conventions, examples=examples, ordinary=True,
-                                                 **options)
+        from verify.adapters.diagnosis import diagnose
+
+        result.diagnosis = diagnose(r, run_fn, hyperparameters=fixed, positive=positive, dtypes=dtypes, seed=seed,
+                                    steps=steps, max_size=max_size, deadline=deadline, hint=shrink)
+        if result.diagnosis is not None:
+            result.closest = result.diagnosis.closest
+        if shrink:
+            result.counterexample = check_trajectory(r, run_fn, result.closest, examples=examples, ordinary=True,
+                                                     **options)
     result.seconds = time.perf_counter() - start
     return result
 

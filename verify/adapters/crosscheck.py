@@ -13,7 +13,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 
-from verify.adapters import peers
+from verify.adapters import ecosystem, peers
 from verify.adapters.conventions import Fingerprint, fingerprint
 from verify.adapters.frameworks import ADAPTERS, NotInstalled, Target, load
 from verify.adapters.frameworks.user import load_targets
@@ -35,9 +35,16 @@ class Row:
                     notes=self.notes, fingerprint=None if self.fingerprint is None else self.fingerprint.as_dict())
 
 
-def resolve(sources, rule=None):
-    """Sources → (Targets and Peers, rows for sources that cannot run).  A framework name or module:attribute."""
+def resolve(sources, rule=None, packages=()):
+    """Sources → (Targets, Peers and Candidates, rows for sources that cannot run).  A framework name,
+    module:attribute or module:OptimizerClass; ``packages``: collections whose optimizer classes are scanned."""
     found, missing = [], []
+    for package in packages:
+        try:
+            found += ecosystem.scan(package)
+            ecosystem.register_versions(package)
+        except ImportError as exc:
+            missing.append(Row(package, "(all)", status="not installed", notes=[str(exc)]))
     for source in sources:
         found += peers.peers_of(source)
         if source in ADAPTERS:
@@ -45,6 +52,9 @@ def resolve(sources, rule=None):
                 found += load(source).targets()
             except NotInstalled as exc:
                 missing.append(Row(source, "(all)", status="not installed", notes=[str(exc)]))
+        elif ":" in source and ecosystem.is_optimizer_spec(source):
+            found.append(ecosystem.from_spec(source))
+            ecosystem.register_versions(source.partition(":")[0])
         elif ":" in source:
             found += load_targets(source, rule)
         elif source not in peers.frameworks():
@@ -53,15 +63,17 @@ def resolve(sources, rule=None):
     return found, missing
 
 
-def crosscheck_target(target: Target, *, examples=30, seed=0, progress=None) -> Row:
+def crosscheck_target(target: Target, *, examples=30, seed=0, progress=None, shrink=True) -> Row:
     fp = fingerprint(target.rule, target.runner(), hyperparameters=target.pinned, positive=target.positive,
-                     examples=examples, seed=seed, name=target.label)
+                     examples=examples, seed=seed, name=target.label, shrink=shrink)
     notes = list(target.differing_defaults())
     if target.pinned:
         notes.append("no argument for " + ", ".join(f"{k} (run as {v:g})" for k, v in target.pinned.items()))
     if fp.low_precision_host:
         notes.append("computes hyperparameter arithmetic (1-β^t, 1-β) in float32 or the array dtype, not float64")
     notes += list(target.notes)
+    if fp.diagnosis is not None:
+        notes.append(fp.diagnosis.describe())
     status = "error" if fp.error else ("matched" if fp.matched else "no convention")
     return Row(target.framework, target.label, target.rule, status, fp, notes)
 
@@ -75,17 +87,22 @@ def crosscheck_peer(peer: peers.Peer, *, examples=30, seed=0) -> Row:
     return Row(peer.framework, peer.label, peer.rule, status, found, list(peer.notes))
 
 
-def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, seed=0, progress=None) -> list[Row]:
-    """Fingerprint every target of ``sources``; ``rules`` keeps only those rules (e.g. {"adam"})."""
+def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, seed=0, progress=None,
+               packages=()) -> list[Row]:
+    """Fingerprint every target of ``sources`` and ``packages``; ``rules`` keeps only those rules (e.g. {"adam"})."""
     from verify.checks.catalogue import checkable
 
-    targets, rows = resolve(sources, rule)
-    targets = [t for t in targets if not rules or t.rule in rules]
+    targets, rows = resolve(sources, rule, packages)
+    targets = [t for t in targets if not rules or t.rule in rules]  # a collection's class: by its likeliest rule
+    if rules:  # and then tried only as the rules kept
+        targets = [ecosystem.narrowed(t, rules) if isinstance(t, ecosystem.Candidate) else t for t in targets]
     for i, target in enumerate(targets, 1):
         if progress:
             progress(i, len(targets), target.label)
         if isinstance(target, peers.Peer):
             rows.append(crosscheck_peer(target, examples=examples, seed=seed))
+        elif isinstance(target, ecosystem.Candidate):
+            rows.append(ecosystem.crosscheck_candidate(target, examples=examples, seed=seed))
         else:
             rows.append(crosscheck_target(target, examples=examples, seed=seed))
     # rows grouped by rule, in the registry's order; frameworks in the order asked
@@ -100,7 +117,8 @@ HEADERS = ["optimizer", "rule", "convention followed", "worst ulp", "whole domai
 def _cells(row: Row) -> list[str]:
     fp = row.fingerprint
     if fp is None:
-        return [row.framework, "", row.status, "", "", "; ".join(row.notes)]
+        return [row.framework if row.optimizer == "(all)" else row.optimizer, row.rule, row.status, "", "",
+                "; ".join(row.notes)]
     if row.status == "matched":
         convention = fp.describe() or "(no axes)"  # a rule without convention axes: it is the one variant
         edges = "holds" if fp.edges is None or fp.edges.passed else f"fails at t={fp.edges.counterexample.t}"
@@ -130,6 +148,10 @@ def markdown(rows, seconds=None) -> str:
     details = _details(rows, indent="")
     if details:
         lines += ["", "```"] + details + ["```"]
+    versions = framework_versions(rows)
+    if versions:
+        lines.append("\nVersions: " + "; ".join(f"{fw}: " + ", ".join(f"{p} {v}" for p, v in found.items())
+                                                 for fw, found in versions.items()))
     if seconds is not None:
         lines.append(f"\n{sum(r.fingerprint is not None for r in rows)} optimizers fingerprinted in {seconds:.1f} s")
     return "\n".join(lines)
@@ -192,7 +214,8 @@ def json_payload(rows, seconds) -> dict:
     return dict(seconds=round(seconds, 2), versions=framework_versions(rows), rows=[r.as_dict() for r in rows])
 
 
-def run(sources, *, rule=None, rules=None, examples=30, seed=0, progress=None):
+def run(sources, *, rule=None, rules=None, examples=30, seed=0, progress=None, packages=()):
     start = time.perf_counter()
-    rows = crosscheck(sources, rule=rule, rules=rules, examples=examples, seed=seed, progress=progress)
+    rows = crosscheck(sources, rule=rule, rules=rules, examples=examples, seed=seed, progress=progress,
+                      packages=packages)
     return rows, time.perf_counter() - start

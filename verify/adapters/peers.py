@@ -26,6 +26,8 @@ class Peer:
     requires: str  # the package it needs (not installed: reported, not run)
     options: tuple = ()  # (name, value) pairs for the check, e.g. scipy's cg needs b ≠ 0
     notes: tuple = ()
+    # "module:function" that surveys this peer itself (a layer whose check is not in the catalogue); "" = survey()
+    surveyor: str = ""
 
     def load(self) -> Callable:
         module = importlib.import_module(self.module)
@@ -43,6 +45,33 @@ PEERS = (
     Peer("optax", "optax.lars(nesterov=True)", "lars", "verify.adapters.frameworks.optax_lars",
          "optax_lars_nesterov", "optax"),
 )
+# torch's L-BFGS, its own state read after each one-iteration step (verify/adapters/frameworks/torch_lbfgs.py)
+_TORCH_LBFGS = "verify.adapters.frameworks.torch_lbfgs"
+PEERS += (
+    Peer("torch", "torch.optim.LBFGS(lr=1, max_iter=1)", "lbfgs", _TORCH_LBFGS, "torch_lbfgs", "torch",
+         options=(("skip_below", 1e-10),),
+         notes=("a pair is kept only when yᵀs > 1e-10 (absolute)", "step length: lr·min(1, 1/‖g‖₁) first, then lr")),
+    Peer("torch", "torch.optim.LBFGS(line_search_fn='strong_wolfe', max_iter=1, max_eval=25)", "lbfgs", _TORCH_LBFGS,
+         "torch_lbfgs_strong_wolfe", "torch", options=(("skip_below", 1e-10),),
+         notes=("a pair is kept only when yᵀs > 1e-10 (absolute)",
+                "max_eval's default max_iter·5//4 = 1 leaves the line search no evaluation: given 25")),
+)
+# peers whose quasi-Newton state is hidden, checked on their iterates (check_trajectory, a band)
+_TRAJECTORY = "verify.checks.quasi_newton:survey_trajectory"
+PEERS += (
+    Peer("scipy", "scipy.optimize.minimize(method='BFGS')", "lbfgs", "verify.adapters.frameworks.scipy_bfgs",
+         "scipy_bfgs", "scipy", options=(("memory", 10**6),), surveyor=_TRAJECTORY,
+         notes=("iterates only (callback); every pair kept: BFGS", "float64")),
+    Peer("scipy", "scipy.optimize.minimize(method='L-BFGS-B', maxcor=3)", "lbfgs",
+         "verify.adapters.frameworks.scipy_bfgs", "scipy_lbfgsb", "scipy", options=(("memory", 3),),
+         surveyor=_TRAJECTORY, notes=("iterates only (callback)", "float64")),
+    Peer("optax", "optax.lbfgs(memory_size=3)", "lbfgs", "verify.adapters.frameworks.optax_lbfgs", "optax_lbfgs",
+         "optax", options=(("memory", 3),), surveyor=_TRAJECTORY, notes=("zoom line search", "float64")),
+)
+# optax.sgd as gradient descent (momentum None) and heavy ball (momentum β), float32 (JAX without x64)
+PEERS += (Peer("optax", "optax.sgd(learning_rate, momentum)", "gradient_descent",
+               "verify.adapters.frameworks.optax_descent", "optax_sgd", "optax", options=(("dtypes", ("float32",)),),
+               notes=("float32: JAX computes in float32 unless x64 is enabled",)),)
 
 # Learning-rate schedulers (verify/checks/schedules.py), each checked under every convention variant of the schedule
 # it implements; the adapters record the rate each update of a real training loop used.
@@ -98,6 +127,92 @@ SCHEDULE_PEERS = (
          notes=("initial_learning_rate = start_factor·lr, decay_steps = D after the warm-up; float32",)),
 )
 PEERS = PEERS + SCHEDULE_PEERS
+
+# LAMB (verify/checks/lamb.py): optax's and pytorch_optimizer's, found by running each under every variant
+_TORCH_LAMB = "verify.adapters.frameworks.torch_lamb"
+PEERS = PEERS + (
+    Peer("optax", "optax.lamb()", "lamb", "verify.adapters.frameworks.optax_lamb", "optax_lamb", "optax"),
+    Peer("torch", "pytorch_optimizer.Lamb()", "lamb", _TORCH_LAMB, "torch_lamb", "pytorch_optimizer",
+         notes=("float32 and float64; the library's defaults (weight_decouple=True)",)),
+    Peer("torch", "pytorch_optimizer.Lamb(weight_decouple=False)", "lamb", _TORCH_LAMB, "torch_lamb_coupled",
+         "pytorch_optimizer"),
+)
+
+# Normalisation layers (verify/checks/normalization.py): each run once per drawn problem, its outputs checked under
+# every convention variant of its layer (normalising variance, ε placement; running variance and momentum for
+# batch norm).
+_TORCH_NORM, _KERAS_NORM = "verify.adapters.frameworks.torch_norm", "verify.adapters.frameworks.keras_norm"
+_NORM_SURVEY = "verify.checks.normalization:survey"
+NORMALIZATION_PEERS = (
+    Peer("torch", "torch.nn.BatchNorm1d", "batch_norm", _TORCH_NORM, "batch_norm_1d", "torch",
+         notes=("float64; train mode on k batches, then eval mode",), surveyor=_NORM_SURVEY),
+    Peer("torch", "torch.nn.BatchNorm2d", "batch_norm", _TORCH_NORM, "batch_norm_2d", "torch",
+         notes=("float64; (N, C, L) run as (N, C, L, 1)",), surveyor=_NORM_SURVEY),
+    Peer("torch", "torch.nn.BatchNorm1d (float32)", "batch_norm", _TORCH_NORM, "batch_norm_1d_float32", "torch",
+         notes=("float32, torch's default dtype: float32's bound",), surveyor=_NORM_SURVEY),
+    Peer("torch", "torch.nn.LayerNorm", "layer_norm", _TORCH_NORM, "layer_norm", "torch", notes=("float64",),
+         surveyor=_NORM_SURVEY),
+    Peer("torch", "torch.nn.GroupNorm", "group_norm", _TORCH_NORM, "group_norm", "torch", notes=("float64",),
+         surveyor=_NORM_SURVEY),
+    Peer("keras", "keras.layers.BatchNormalization(axis=1)", "batch_norm", _KERAS_NORM, "batch_normalization",
+         "keras", notes=("float32; momentum passed as Keras' own argument",), surveyor=_NORM_SURVEY),
+    Peer("keras", "keras.layers.LayerNormalization", "layer_norm", _KERAS_NORM, "layer_normalization", "keras",
+         notes=("float32; axis = the trailing axes",), surveyor=_NORM_SURVEY),
+    Peer("keras", "keras.layers.GroupNormalization(axis=1)", "group_norm", _KERAS_NORM, "group_normalization",
+         "keras", notes=("float32",), surveyor=_NORM_SURVEY),
+)
+PEERS = PEERS + NORMALIZATION_PEERS
+# Dropout layers that draw their own masks (verify/adapters/frameworks/keras_dropout.py: mask from the zeros)
+_DROPOUT = "verify.adapters.frameworks.keras_dropout"
+PEERS = PEERS + (
+    Peer("torch", "torch.nn.functional.dropout", "dropout", _DROPOUT, "torch_dropout", "torch",
+         notes=("mask recovered from the output's zeros; float32 and float64",), surveyor=_DROPOUT + ":survey"),
+    Peer("keras", "keras.layers.Dropout", "dropout", _DROPOUT, "keras_dropout", "keras",
+         notes=("Keras draws its own mask (seed=...): recovered from the output's zeros",),
+         surveyor=_DROPOUT + ":survey"),
+)
+# label-smoothed losses (every spread convention checked) and initialisers (every claim: distribution,
+# fan mode, layout, gain² — tested statistically on the same draws; verify/checks/initialization.py)
+_SMOOTH, _SMOOTH_SURVEY = "verify.adapters.frameworks.label_smoothing", "verify.checks.label_smoothing:crosscheck_survey"
+_TORCH_INIT, _KERAS_INIT = "verify.adapters.frameworks.torch_init", "verify.adapters.frameworks.keras_init"
+_INIT_SURVEY = "verify.checks.initialization:crosscheck_survey"
+_KERAS_INIT_SHAPES = (("shapes", ((128, 32), (3, 3, 64, 16))),)  # JAX compiles per shape: two tell them apart
+PEERS = PEERS + (
+    Peer("torch", "torch.nn.functional.cross_entropy(label_smoothing=ε)", "label_smoothing", _SMOOTH,
+         "torch_cross_entropy", "torch", notes=("float64, class indices",), surveyor=_SMOOTH_SURVEY),
+    Peer("optax", "optax.smooth_labels + softmax_cross_entropy", "label_smoothing", _SMOOTH, "optax_smooth_labels",
+         "optax", notes=("float32",), surveyor=_SMOOTH_SURVEY),
+    Peer("keras", "keras.losses.CategoricalCrossentropy(label_smoothing=ε)", "label_smoothing", _SMOOTH,
+         "keras_categorical", "keras", notes=("float32, from_logits=True",), surveyor=_SMOOTH_SURVEY),
+) + tuple(Peer("torch", label, "initialization", _TORCH_INIT, attribute, "torch", notes=("float32",),
+               surveyor=_INIT_SURVEY)
+          for label, attribute in (("torch.nn.init.xavier_uniform_", "xavier_uniform"),
+                                   ("torch.nn.init.xavier_normal_", "xavier_normal"),
+                                   ("torch.nn.init.kaiming_uniform_", "kaiming_uniform"),
+                                   ("torch.nn.init.kaiming_normal_", "kaiming_normal"),
+                                   ("torch.nn.Linear / Conv2d default weight", "linear_default"))) \
+  + tuple(Peer("keras", f"keras.initializers.{name}", "initialization", _KERAS_INIT, attribute, "keras",
+               options=_KERAS_INIT_SHAPES, notes=("float32, JAX backend",), surveyor=_INIT_SURVEY)
+          for name, attribute in (("GlorotUniform", "glorot_uniform"), ("GlorotNormal", "glorot_normal"),
+                                  ("HeUniform", "he_uniform"), ("HeNormal", "he_normal")))
+
+# which eigenvalue scipy's eigsh returns as "the largest" (verify/checks/spectral.py: on |λ_min| > λ_max)
+_SPECTRAL = "verify.checks.spectral"
+PEERS = PEERS + (
+    Peer("scipy", "scipy.sparse.linalg.eigsh(k=1)", "lambda_max", _SPECTRAL, "scipy_eigsh", "scipy",
+         notes=("default which='LM'",), surveyor=_SPECTRAL + ":crosscheck_survey"),
+    Peer("scipy", "scipy.sparse.linalg.eigsh(k=1, which='LA')", "lambda_max", _SPECTRAL, "scipy_eigsh_la", "scipy",
+         surveyor=_SPECTRAL + ":crosscheck_survey"),
+)
+
+
+# SAM (verify/checks/sam.py): optax.contrib.sam as its docstring builds it, checked as SAM and as ASAM
+_SAM = "verify.adapters.frameworks.optax_sam"
+PEERS = PEERS + (
+    Peer("optax", "optax.contrib.sam(sgd(lr), chain(normalize(), sgd(rho)))", "sam", _SAM, "optax_sam", "optax",
+         notes=("float64 (JAX x64); sync_period=2, opaque mode: one update is the ascent and the descent step",),
+         surveyor=_SAM + ":survey"),
+)
 
 
 def peers_of(framework: str) -> list[Peer]:
@@ -177,6 +292,9 @@ def survey(peer: Peer, *, examples: int = 30, seed: int = 0) -> Survey:
     """Check ``peer`` under every convention variant of its rule.  A schedule's variants are checked on ordinary
     values; the loosest match (the last: a recursive form allows for accumulated rounding) is then checked over
     the whole domain (``Survey.edges``), as an elementwise fingerprint checks its match."""
+    if peer.surveyor:  # normalisation layers, dropout: their own check, still one report per convention variant
+        module, function = peer.surveyor.split(":")
+        return getattr(importlib.import_module(module), function)(peer, examples=examples, seed=seed)
     from verify.checks.catalogue import check_implementation, kind_of, rule_of
     from verify.checks.elementwise import without_shrinking
 

@@ -8,16 +8,18 @@ of each update against the schedule's exact expression).  Callers ask here inste
 """
 from __future__ import annotations
 
-KINDS = ("elementwise", "matrix", "reduction", "estimator", "schedule")
+KINDS = ("elementwise", "matrix", "reduction", "estimator", "schedule", "family")
 
 
 def catalogue() -> dict[str, dict]:
-    """Kind → {name: rule, estimator or schedule}, in the order `check` runs them."""
+    """Kind → {name: rule, estimator, schedule or family}, in the order `check` runs them.  A family
+    (verify/checks/families.py: normalisation layers, mixup, …) is checked by checks of its own."""
     import derivations
+    from verify.checks.families import FAMILIES
 
     return {"elementwise": derivations.RULES, "matrix": derivations.MATRIX_RULES,
             "reduction": derivations.REDUCTION_RULES, "estimator": derivations.ESTIMATORS,
-            "schedule": derivations.SCHEDULES}
+            "schedule": derivations.SCHEDULES, "family": FAMILIES}
 
 
 def checkable() -> list[str]:
@@ -40,6 +42,11 @@ def check_implementation(rule: str, implementation=None, conventions: dict | Non
     """Check ``implementation`` (None: our kernel) against the rule, estimator or schedule named ``rule`` under
     ``conventions`` (for an estimator: {"space": ...}); options go to that kind's check."""
     kind = kind_of(rule)
+    if kind == "family":
+        if implementation is not None or conventions:
+            raise ValueError(f"{rule}: a family is checked from Python, by its own module's checks "
+                             f"({rule_of(rule).source})")
+        return [task() for task in rule_of(rule).tasks(options.get("examples"), options.get("seed", 0))]
     if kind == "elementwise":
         from verify.adapters.ours import kernel_for
         from verify.checks.elementwise import check_steps

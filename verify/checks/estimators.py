@@ -307,6 +307,15 @@ BINDINGS = {
     "minibatch_gradient": Binding(_draw_minibatch, lambda w, xp: xp.asarray(np.array(w, dtype=np.int64)),
                                   _minibatch_bound, _minibatch_kernel),
 }
+from verify.checks import normalization as _normalization  # noqa: E402  (its binding; it imports this lazily)
+
+BINDINGS["batch_statistics"] = Binding(_normalization.draw_population, _normalization.batch_index_array,
+                                       _normalization.statistics_bound, _normalization.statistics_kernel)
+from verify.checks import spectral as _spectral  # noqa: E402  (Hutch++ and XTrace; helper traces)
+
+BINDINGS["hutchpp"] = Binding(_spectral.draw_hutchpp, _spectral.hutchpp_omega, _spectral.hutchpp_bound,
+                              _spectral.hutchpp_kernel, call=_spectral.hutchpp_call)
+BINDINGS["xtrace"] = Binding(_spectral.draw_xtrace, _float_matrix, _spectral.xtrace_bound, _spectral.xtrace_kernel)
 
 
 # ---- exact moments -------------------------------------------------------------------------------------

@@ -386,11 +386,27 @@ class _CGKernel:
         return cg(x0, grad=grad, hvp=hvp, iterations=iterations, history=True, **self.conv)
 
 
+def _extensions():
+    """Modules with more matrix rules, each with KERNELS {rule name: kernel(conventions)} and CHECKS {rule name: check}.
+    Imported on use (they import this module).  One line per module."""
+    from verify.checks import (
+        descent,  # gradient, steepest and coordinate descent
+        quasi_newton,  # bfgs, lbfgs, nonlinear_cg
+    )
+
+    return (quasi_newton, descent)
+
+
 def kernel_for(name: str, conventions: dict | None = None):
     """Our kernel for matrix rule ``name`` under ``conventions`` (missing axes: the rule's defaults)."""
     rule = MATRIX_RULES[name]
     conv = rule.conventions(**(conventions or {}))
-    return _NewtonKernel(conv["solve"]) if name == "newton" else _CGKernel(conv)
+    kernels = {"newton": lambda c: _NewtonKernel(c["solve"]), "cg": _CGKernel}
+    for module in _extensions():
+        kernels.update(module.KERNELS)
+    if name not in kernels:
+        raise KeyError(f"matrix rule {name!r} has no kernel of ours registered (verify/checks/matrix.py _extensions)")
+    return kernels[name](conv)
 
 
 def check_matrix(rule_name: str, implementation=None, conventions=None, *, examples=60, seed=0, dtypes=DTYPES,
@@ -406,7 +422,12 @@ def check_matrix(rule_name: str, implementation=None, conventions=None, *, examp
     max_size = options_.positive_int("max_size", max_size)
     conv = MATRIX_RULES[rule_name].conventions(**(conventions or {}))
     implementation = implementation or kernel_for(rule_name, conv)
-    checker = check_newton if rule_name == "newton" else check_cg
+    checkers = {"newton": check_newton, "cg": check_cg}
+    for module in _extensions():
+        checkers.update(module.CHECKS)
+    if rule_name not in checkers:
+        raise KeyError(f"matrix rule {rule_name!r} has no check registered (verify/checks/matrix.py _extensions)")
+    checker = checkers[rule_name]
     return checker(implementation, conv, examples=examples, seed=seed, dtypes=tuple(dtypes), max_size=max_size,
                    name=name, xp=xp, **options)
 

@@ -328,6 +328,9 @@ def kernel_for_reduction(name: str, conventions: dict | None = None):
     """Our kernel for reduction rule ``name`` under ``conventions`` (missing axes: the rule's defaults)."""
     if name not in REDUCTION_RULES:
         raise ValueError(f"no reduction rule named {name!r}; known: {sorted(REDUCTION_RULES)}")
+    if name == "lamb":  # its own check and kernel wrapper (verify/checks/lamb.py)
+        from verify.checks.lamb import kernel_for_lamb
+        return kernel_for_lamb(conventions)
     return _LarsKernel(REDUCTION_RULES[name].conventions(**(conventions or {})))
 
 
@@ -348,5 +351,9 @@ def check_reduction(rule_name: str, implementation=None, conventions=None, *, ex
         raise ValueError(f"conventions must be a dict of axis -> value, got {type(conventions).__name__}")
     conv = REDUCTION_RULES[rule_name].conventions(**(conventions or {}))
     implementation = implementation or kernel_for_reduction(rule_name, conv)
+    if rule_name == "lamb":
+        from verify.checks.lamb import check_lamb
+        return check_lamb(implementation, conv, examples=examples, seed=seed, dtypes=tuple(dtypes),
+                          max_size=max_size, name=name, xp=xp, steps=steps)
     return check_lars(implementation, conv, examples=examples, seed=seed, dtypes=tuple(dtypes), max_size=max_size,
                       name=name, xp=xp, steps=steps)

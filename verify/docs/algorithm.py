@@ -28,9 +28,10 @@ def raw_assignments(rule, conventions: dict, prev: frozenset = frozenset()) -> t
         return vector(f"{name}_prev" if name in prev else name, N)
 
     if isinstance(rule, MatrixRule):  # a later iteration: the state holds the previous g and d
-        state = {name: vector(f"{name}_prev", N) for name in rule.state}
+        state, hyper = ({name: vector(f"{name}_prev", N) for name in rule.state}, None) if rule.illustration is None \
+            else rule.illustration(N)
         oracle = Oracle(vector("g", N), square("H", N))
-        return tuple(rule.assignments(before("x"), oracle, state, first=not rule.state, **conventions))
+        return tuple(rule.assignments(before("x"), oracle, state, first=not rule.state, hyper=hyper, **conventions))
     if isinstance(rule, ReductionRule):
         arrays = {name: before(name) for name in rule.inputs + rule.state}
         return tuple(rule.assignments(arrays, **conventions))

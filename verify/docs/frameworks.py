@@ -19,6 +19,8 @@ class FrameworkRow:
     conventions: tuple[tuple[str, tuple], ...]  # axis → the values left (one when decided)
     notes: tuple[str, ...]
     version: str = ""  # the framework's packages that ran, e.g. "optax 0.2.4, jax 0.4.35" (empty: not recorded)
+    closest: tuple[tuple[str, tuple], ...] = ()  # no convention matched: the closest variant, axis → values
+    error: str = ""  # the optimizer crashed on ordinary inputs: its error, as the report says it
 
     def follows(self, axis: str, value) -> bool:
         return any(a == axis and value in values for a, values in self.conventions)
@@ -35,15 +37,21 @@ def version_text(packages) -> str:
     return ", ".join(f"{name} {version}" for name, version in packages.items() if isinstance(version, str))
 
 
+def _axes(conventions) -> tuple[tuple[str, tuple], ...]:
+    return tuple((str(a), _values(v)) for a, v in conventions.items()) if isinstance(conventions, dict) else ()
+
+
 def row_of(raw: dict, versions: dict | None = None) -> FrameworkRow:
-    fingerprint = raw.get("fingerprint") or {}
-    conventions = fingerprint.get("conventions") or {} if fingerprint.get("matched") else {}
+    fingerprint = raw.get("fingerprint") if isinstance(raw.get("fingerprint"), dict) else {}
+    surveyed = _axes(fingerprint.get("conventions"))  # the matches' conventions, else the closest variant's
+    matched = bool(fingerprint.get("matched"))
     framework = str(raw.get("framework", ""))
     return FrameworkRow(framework=framework, optimizer=str(raw.get("optimizer", "")),
                         rule=str(raw.get("rule", "")), status=str(raw.get("status", "")),
-                        conventions=tuple((str(a), _values(v)) for a, v in conventions.items()),
+                        conventions=surveyed if matched else (),
                         notes=tuple(str(n) for n in raw.get("notes") or ()),
-                        version=version_text((versions or {}).get(framework)))
+                        version=version_text((versions or {}).get(framework)),
+                        closest=() if matched else surveyed, error=str(fingerprint.get("error") or ""))
 
 
 def load(path: str | Path | None) -> tuple[tuple[FrameworkRow, ...], float | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from derivations.core.rule import Rule
 from verify.docs.catalogue import page_id
 from verify.docs.model import Bullets, Heading, Link, Page, Para
+from verify.docs.page_conformance import PAGE_ID as CONFORMANCE
 from verify.docs.page_parts import status
 
 SECTIONS = (
@@ -31,11 +32,15 @@ def _orphans(catalogue) -> list[str]:
     return [d for d in catalogue.derivations if catalogue.family_of(d) not in owned]
 
 
-def build(catalogue, proofs, seconds: float | None = None) -> Page:
+def build(catalogue, proofs, seconds: float | None = None, conformance: bool = False) -> Page:
     total = len(catalogue.derivations)
     ok = sum(1 for p in proofs.values() if p.ok)
     blocks = [Para((f"{total} derivations ({ok} proved), generated from the same rule objects that produce the "
                     "references of optverify check: a page cannot disagree with what check enforces.",))]
+    if conformance:  # the site was given a crosscheck report
+        blocks += [Heading("Frameworks"), Para((Link("Conformance", CONFORMANCE), (
+            " — every optimizer of the crosscheck report: the convention it follows, or the closest one and why "
+            "none, by framework or collection, with versions.")))]
     for title, kind, keep in SECTIONS:
         entries = [(n, o) for n, o in getattr(catalogue, kind).items() if keep(o)]
         if entries:

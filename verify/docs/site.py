@@ -12,6 +12,7 @@ from verify.docs import (
     html,
     latex,
     markdown,
+    page_conformance,
     page_derivation,
     page_estimator,
     page_index,
@@ -56,13 +57,15 @@ class Summary:
         return sum(self.files.values())
 
 
-def pages(cat, proofs, rows) -> list:
-    """Every page of the site: the index first, then one per entry."""
-    out = [page_index.build(cat, proofs)]
+def pages(cat, proofs, rows, conformance: bool = False, seconds: float | None = None) -> list:
+    """Every page of the site: the index first, then one per entry, then (given a crosscheck report) Conformance."""
+    out = [page_index.build(cat, proofs, conformance=conformance)]
     out += [page_rule.build(r, cat, proofs, rows) for r in cat.rules.values()]
     out += [page_schedule.build(s, cat, proofs, rows) for s in cat.schedules.values()]
     out += [page_estimator.build(e, cat, proofs) for e in cat.estimators.values()]
     out += [page_derivation.build(n, cat, proofs) for n in cat.derivations]
+    if conformance:
+        out.append(page_conformance.build(rows, cat, seconds))
     return out
 
 
@@ -94,12 +97,12 @@ def build(out, fmt: str = "html", names=(), crosscheck_json=None, jobs: int | No
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     start = time.perf_counter()
-    rows, _ = frameworks.load(crosscheck_json)
+    rows, crosscheck_seconds = frameworks.load(crosscheck_json)
     cat = catalogues.resolve(names)
     proving = time.perf_counter()
     proofs = prove_all(cat.derivations, jobs)
     prove_seconds = time.perf_counter() - proving
-    all_pages = pages(cat, proofs, rows)
+    all_pages = pages(cat, proofs, rows, conformance=crosscheck_json is not None, seconds=crosscheck_seconds)
     sizes = write(Path(out), render(all_pages, fmt))
     return Summary(Path(out), fmt, len(all_pages), sizes, time.perf_counter() - start, prove_seconds,
                    sorted(n for n, p in proofs.items() if not p.ok))

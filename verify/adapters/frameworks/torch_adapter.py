@@ -18,11 +18,12 @@ def require():
     import torch  # noqa: F401
 
 
-def _runner(name: str, arguments: dict, options: dict):
+def _runner(name: str, arguments: dict, options: dict, optimizer=None, label=None):
+    """``optimizer``: () -> the class (or factory) to run, for one outside torch.optim (verify.adapters.ecosystem)."""
     def make():
         import torch
 
-        cls = getattr(torch.optim, name)
+        cls = optimizer() if optimizer is not None else getattr(torch.optim, name)
 
         def run(inputs, gradients, lr, **hyper):
             tdtype = getattr(torch, str(np.asarray(inputs["p"][0]).dtype))
@@ -38,7 +39,7 @@ def _runner(name: str, arguments: dict, options: dict):
                 out.append([p.detach().numpy().copy() for p in params])
             return out
 
-        run.__qualname__ = call_label("torch.optim." + name, options)
+        run.__qualname__ = label or call_label("torch.optim." + name, options)
         run.__optverify_lists__ = True  # one optimizer over a list of tensors: foreach and fused work per list
         return run
 

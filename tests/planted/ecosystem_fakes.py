@@ -1,0 +1,93 @@
+"""A fake optimizer collection (a package of torch.optim.Optimizer subclasses) for the ecosystem scan, so that
+its tests need none of the real collections.  Each class is written from Adam's Algorithm 1 (Kingma & Ba), with
+one planted difference:
+
+* ``Adam``: Adam with L2 decay, ε after the bias correction (torch's convention);
+* ``AdamF32Update``: the same, but the update p - lr·m̂/(√v̂ + ε) done on float32 copies whatever the
+  parameter's dtype (float32 "master weights"): float32 runs match, float64 runs agree only to float32
+  precision, u₃₂·|p| off (the diagnosis must say so).  A float32 √v̂ alone would not do: its error, u₃₂ of
+  the step, is within what the survey allows an implementation that computes 1-β^t in float32;
+* ``RenamedAdam``: Adam with its hyperparameters renamed (step_size, beta_1, beta_2, epsilon) and a
+  quasi-hyperbolic ν that defaults to 0.7: only with ν = 1 (pinned by OVERRIDES) is it Adam;
+* ``Orbit``: a "rotation" optimizer with (lr, radius): outside every rule of the catalogue;
+* ``Adam`` is also re-exported from torch under ``TorchAdam``: a scan must not list it as the package's.
+"""
+from __future__ import annotations
+
+import torch
+from torch.optim import Adam as TorchAdam  # noqa: F401  (a re-export the scan must skip)
+
+from verify.adapters.ecosystem import Override
+
+# What the package's names do not say (as verify.adapters.ecosystem.OVERRIDES writes it for a real package).
+OVERRIDES = {
+    "RenamedAdam": Override(names={"lr": "step_size", "beta1": "beta_1", "beta2": "beta_2"}, pins={"nu": 1.0},
+                            why="with ν = 1 the quasi-hyperbolic step is Adam's"),
+}
+
+
+class _AdamBase(torch.optim.Optimizer):
+    """Adam (Algorithm 1) with L2 decay; subclasses change one piece."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _hyper(self, group):
+        return group["lr"], group["betas"][0], group["betas"][1], group["eps"], group["weight_decay"], 1.0
+
+    def _denominator(self, v_hat, eps):
+        return v_hat.sqrt() + eps
+
+    def _apply(self, p, step):
+        p.sub_(step)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            lr, beta1, beta2, eps, decay, nu = self._hyper(group)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                state["t"] += 1
+                t, g = state["t"], p.grad + decay * p
+                state["m"].mul_(beta1).add_((1 - beta1) * g)
+                state["v"].mul_(beta2).add_((1 - beta2) * g * g)
+                m_hat = state["m"] / (1 - beta1**t)
+                v_hat = state["v"] / (1 - beta2**t)
+                direction = nu * m_hat + (1 - nu) * g  # quasi-hyperbolic: ν = 1 is Adam
+                self._apply(p, lr * direction / self._denominator(v_hat, eps))
+
+
+class Adam(_AdamBase):
+    pass
+
+
+class AdamF32Update(_AdamBase):
+    def _apply(self, p, step):
+        p.copy_((p.float() - step.float()).to(p.dtype))  # the planted float32 intermediate
+
+
+class RenamedAdam(_AdamBase):
+    def __init__(self, params, step_size=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, nu=0.7):
+        torch.optim.Optimizer.__init__(self, params, dict(lr=step_size, betas=(beta_1, beta_2), eps=epsilon,
+                                                          weight_decay=0.0, nu=nu))
+
+    def _hyper(self, group):
+        return group["lr"], group["betas"][0], group["betas"][1], group["eps"], 0.0, group["nu"]
+
+
+class Orbit(torch.optim.Optimizer):
+    """Moves each parameter on a circle of the given radius: no rule of the catalogue."""
+
+    def __init__(self, params, lr=0.1, radius=1.0):
+        super().__init__(params, dict(lr=lr, radius=radius))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(group["lr"] * torch.tanh(p.grad) * group["radius"])

@@ -1,0 +1,155 @@
+"""Scanning an optimizer collection, on a fake one (tests/planted/ecosystem_fakes.py): signatures mapped by
+torch's names and an override table, the rules tried chosen from them, pins reported, classes outside every
+rule listed as "no rule yet", and the diagnosis of one that follows no convention — the closest variant by
+measured error and the precision it agrees to.  The real collections are run by verify/ecosystem_report.py
+(a few of their optimizers here, skipped where they are not installed)."""
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+import ecosystem_fakes  # noqa: E402
+import numpy as np  # noqa: E402
+
+from derivations import rule as find_rule  # noqa: E402
+from verify.adapters import conventions, crosscheck, diagnosis, ecosystem  # noqa: E402
+from verify.checks.elementwise import Mismatch  # noqa: E402
+from verify.cli import main  # noqa: E402
+
+FAST = 12  # surveyed trajectories: enough for the planted facts (seed 0), a fraction of the default 30
+ADAM = {"eps_mode": "after_correction", "bias_correction": True, "amsgrad": "off"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fake_overrides():
+    ecosystem.OVERRIDES["ecosystem_fakes"] = ecosystem_fakes.OVERRIDES
+    yield
+    ecosystem.OVERRIDES.pop("ecosystem_fakes", None)
+
+
+@pytest.fixture(scope="module")
+def rows(fake_overrides):  # the default 30 trajectories: the float32 update shows where |p| ≫ the step
+    return {r.optimizer: r for r in crosscheck.crosscheck([], packages=["ecosystem_fakes"], rules={"adam"})}
+
+
+def test_every_row_is_a_convention_a_no_rule_yet_or_a_diagnosis(rows):
+    statuses = {label: r.status for label, r in rows.items()}
+    assert statuses == {"ecosystem_fakes.Adam()": "matched", "ecosystem_fakes.RenamedAdam(nu=1.0)": "matched",
+                        "ecosystem_fakes.AdamF32Update()": "no convention"}  # Orbit: --only adam leaves it out
+
+
+def test_signature_mapped_by_torch_names_and_the_override_table():
+    assert ecosystem.map_signature(ecosystem_fakes.Adam) == {
+        "lr": "lr", "beta1": "betas[0]", "beta2": "betas[1]", "eps": "eps", "weight_decay": "weight_decay"}
+    renamed = ecosystem.map_signature(ecosystem_fakes.RenamedAdam, ecosystem_fakes.OVERRIDES["RenamedAdam"])
+    assert renamed == {"lr": "step_size", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon"}
+
+    class Switches(ecosystem_fakes.Adam):  # a bool is a switch, not a coefficient (optimi's dampening=False)
+        def __init__(self, params, lr=0.1, momentum=0.9, dampening=False):
+            super().__init__(params, lr=lr)
+
+    assert ecosystem.map_signature(Switches) == {"lr": "lr", "momentum": "momentum"}
+
+
+def test_rules_chosen_from_the_hyperparameters_and_the_class_name():
+    adam_like = {"lr": "lr", "beta1": "betas[0]", "beta2": "betas[1]", "eps": "eps"}
+    assert ecosystem.rules_to_try("Adam", adam_like)[0] == "adam"
+    assert ecosystem.rules_to_try("MyRAdam", adam_like)[:2] == ("radam", "adam")  # the longest name first
+    assert "nadam" not in ecosystem.rules_to_try("Adam", adam_like)  # no momentum_decay: only by name
+    assert ecosystem.rules_to_try("MyNAdam", adam_like)[0] == "nadam"
+    assert "adam" not in ecosystem.rules_to_try("Lion", {"lr": "lr", "beta1": "betas[0]", "beta2": "betas[1]"})
+    assert ecosystem.rules_to_try("Orbit", {"lr": "lr"}) == ()
+
+
+def test_scan_lists_the_package_classes_only():
+    labels = [c.label for c in ecosystem.scan("ecosystem_fakes")]
+    # TorchAdam is torch's, _AdamBase private: neither is the package's optimizer
+    assert labels == ["ecosystem_fakes.Adam()", "ecosystem_fakes.AdamF32Update()", "ecosystem_fakes.Orbit()",
+                      "ecosystem_fakes.RenamedAdam(nu=1.0)"]
+
+
+def test_adam_is_named(rows):
+    row = rows["ecosystem_fakes.Adam()"]
+    assert row.status == "matched" and row.rule == "adam"
+    assert row.fingerprint.summary() == dict(ADAM, decay="l2")
+
+
+def test_renamed_hyperparameters_and_a_pin_reported(rows):
+    row = rows["ecosystem_fakes.RenamedAdam(nu=1.0)"]
+    assert row.status == "matched", crosscheck.text([row])
+    assert {k: row.fingerprint.summary()[k] for k in ADAM} == ADAM
+    assert any("pinned nu=1.0: with ν = 1" in n for n in row.notes)
+    assert any("no argument for weight_decay" in n for n in row.notes)
+
+
+def test_without_its_pin_the_renamed_adam_follows_no_convention(monkeypatch):
+    """The pin is what makes it Adam: at its default ν = 0.7 the same class matches nothing."""
+    monkeypatch.setitem(ecosystem.OVERRIDES, "ecosystem_fakes", {"RenamedAdam": ecosystem.Override(
+        names=ecosystem_fakes.OVERRIDES["RenamedAdam"].names)})
+    target = ecosystem.from_spec("ecosystem_fakes:RenamedAdam").target("adam")
+    fp = conventions.fingerprint("adam", target.runner(), hyperparameters=target.pinned, examples=FAST,
+                                 shrink=False, edge_examples=0)
+    assert not fp.matched
+    assert fp.diagnosis.relative_error > 1e-2  # (1-ν)(g - m̂): far from rounding
+    assert not fp.diagnosis.hint()
+
+
+def test_float32_intermediate_gets_the_precision_hint(rows):
+    row = rows["ecosystem_fakes.AdamF32Update()"]
+    assert row.status == "no convention"
+    d = row.fingerprint.diagnosis
+    assert d.closest == dict(ADAM, decay="l2") == row.fingerprint.closest
+    assert d.precision == {"float32": "float32", "float64": "float32"}  # float32 runs match; float64 to float32
+    assert "agrees to float32 precision in a float64 run" in d.describe()
+    assert any("float32 intermediate" in n for n in row.notes)
+    assert 1e-9 < d.relative_error < 1e-2
+    assert not row.fingerprint.counterexample.passed  # and the counterexample against the closest variant
+
+
+def test_outside_every_rule_is_no_rule_yet(capsys):
+    assert main(["crosscheck", "ecosystem_fakes:Orbit", "--json"]) == 0  # a finding about the catalogue
+    row, = json.loads(capsys.readouterr().out)["rows"]
+    assert row["status"] == "no rule yet" and "(lr, radius)" in row["notes"][0]
+
+
+def test_module_class_from_the_command_line(capsys):
+    assert main(["crosscheck", "ecosystem_fakes:Adam", "--only", "adam", "--markdown", "--examples", str(FAST)]) == 0
+    out = capsys.readouterr().out
+    assert "| ecosystem_fakes.Adam() | adam | eps_mode=after_correction" in out and "Versions: " in out
+
+
+def test_ranking_ties_go_to_the_defaults():
+    """Variants the sample cannot separate (decay with weight_decay 0) tie; the one nearest the defaults wins."""
+    r = find_rule("adam")
+    errors = [(c, 1e-7 if c["amsgrad"] == "off" and c["eps_mode"] == "after_correction" else 1.0)
+              for c in r.variants()]
+    errors = errors[::-1]  # the order the variants come in must not decide
+    closest, error = diagnosis.rank(r, errors)[0]
+    assert closest == {"eps_mode": "after_correction", "bias_correction": True, "decay": "none", "amsgrad": "off"}
+    assert error == 1e-7
+    assert diagnosis.rank(r, [(c, 0.5) for c in r.variants()])[0][0] == {a.name: a.values[0] for a in r.axes}
+
+
+def test_charged_bound_scales_with_the_precision():
+    """A float64 value rounded to float32 misses the float64 bound and passes it charged at float32."""
+    exact = np.array([1 / 3])
+    got = exact.astype(np.float32).astype(np.float64)
+    bound = np.array([2.0**-53 / 3])  # one float64 rounding of 1/3
+    kw = dict(t=1, dtype="float64", arrays={}, hyper={})
+    with pytest.raises(Mismatch):
+        diagnosis.ChargedTracker(1.0).compare("p", got, exact, bound, exact, **kw)
+    diagnosis.ChargedTracker(2.0**29).compare("p", got, exact, bound, exact, **kw)  # u32/u64 = 2^29
+
+
+@pytest.mark.parametrize("spec, rule", [("lion_pytorch:Lion", "lion"), ("optimi:Adam", "adam")])
+def test_real_collections_smoke(spec, rule):
+    pytest.importorskip(spec.partition(":")[0])
+    row = ecosystem.crosscheck_candidate(ecosystem.narrowed(ecosystem.from_spec(spec), {rule}), examples=FAST)
+    assert row.status == "matched" and row.rule == rule, crosscheck.text([row])
+
+
+def test_a_package_that_is_not_installed_is_a_row(capsys):
+    assert main(["crosscheck", "--package", "no_such_collection", "--json"]) == 0
+    row, = json.loads(capsys.readouterr().out)["rows"]
+    assert row["framework"] == "no_such_collection" and row["status"] == "not installed"
