@@ -1,5 +1,5 @@
-"""Families checked by checks of their own: normalisation layers, mixup, label smoothing, initialisers and the
-bias–variance Monte Carlo estimator.
+"""Families checked by checks of their own: normalisation layers, mixup, label smoothing, initialisers, the
+bias–variance Monte Carlo estimator, Lanczos quadrature and λ_max, Hutch++/XTrace over continuous probes, SAM and MAML.
 
 They are not rules (a state updated step by step), matrix rules, estimators with a finite or Gaussian sample space,
 or schedules, so the catalogue's other checks do not fit them; each has its own check module in verify/checks/.  A
