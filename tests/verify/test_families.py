@@ -38,3 +38,12 @@ def test_the_crosscheck_finds_optax_sam_is_plain_sam():
     (peer,) = [p for p in peers.peers_of("optax") if p.rule == "sam"]
     found = peers.survey(peer, examples=4)
     assert found.matches == [{"adaptive": False}] and found.counterexample is None
+
+
+def test_a_family_check_that_ran_no_example_does_not_pass():
+    from verify.checks.spectral import spectral_report
+
+    assert not families._as_report("sam", {}, print, 5, (True, 0.0, None, 5)).passed  # all 5 discarded
+    assert not families._as_report("sam", {}, print, 5, (True, 0.0, None, 3)).passed  # most discarded
+    assert families._as_report("sam", {}, print, 5, (True, 0.5, None, 1)).passed
+    assert not spectral_report("nothing", "lanczos", print).passed

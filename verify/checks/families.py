@@ -93,13 +93,18 @@ def _trace_probes(examples, seed):
 
 def _as_report(family: str, conventions: dict, implementation, examples: int, outcome: tuple):
     """A report from the (passed, worst ratio, counterexample or None[, discarded]) of verify/checks/sam.py, maml.py."""
-    from verify.checks.common import Report, label
+    from types import SimpleNamespace
+
+    from verify.checks.common import Report, invalid, label
 
     passed, worst, counterexample, *rest = outcome
     discarded = rest[0] if rest else 0
     ran = counterexample["example"] + 1 - discarded if counterexample else examples - discarded
-    return Report(family, conventions, label(implementation), "exact reference", ("float64",), examples=ran,
-                  discarded=discarded, worst_ratio=worst, counterexample=None if passed else counterexample)
+    report = Report(family, conventions, label(implementation), "exact reference", ("float64",), examples=ran,
+                    discarded=discarded, worst_ratio=worst, counterexample=None if passed else counterexample)
+    if passed:  # no pass where no example ran, or where most were discarded
+        report.invalid = invalid(SimpleNamespace(examples=ran, discarded=discarded), "the bound says nothing there")
+    return report
 
 
 def _sam(examples, seed):

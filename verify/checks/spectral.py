@@ -178,6 +178,10 @@ class SpectralReport(Report):
             if self.counterexample is None:
                 self.counterexample = dict(problem=failure)
 
+    @property
+    def passed(self) -> bool:
+        return super().passed and self.compared > 0  # nothing compared is no pass
+
     def subject(self) -> str:
         return self.rule
 
