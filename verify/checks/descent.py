@@ -115,6 +115,15 @@ def _spectra(conv):
     return ("positive",) if conv.get("step") == "line_search" else ("positive", "indefinite")
 
 
+def _draw_run(data, dtypes, max_size, spectra, most_iterations, label="iterations"):
+    """(dtype, n, a quadratic objective with ``spectra``, x0, iterations): what every descent check draws first."""
+    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    n = data.draw(st.integers(1, max_size), label="n")
+    objective = data.draw(obj.objectives(dtype, n, ("quadratic",), spectra), label="objective")
+    x0 = data.draw(obj.point(n, dtype), label="x0")
+    return dtype, n, objective, x0, data.draw(st.integers(1, most_iterations), label=label)
+
+
 def check_gradient_descent(run_fn, conventions=None, *, examples=40, seed=0, dtypes=DTYPES, max_size=5, name=None,
                            xp=np) -> MatrixReport:
     """``run_fn(x0, *, iterations, lr, momentum, value, grad, hvp) -> (x_k, [(x_t, g_t), ...])``."""
@@ -126,11 +135,7 @@ def check_gradient_descent(run_fn, conventions=None, *, examples=40, seed=0, dty
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        dtype = data.draw(st.sampled_from(dtypes), label="dtype")
-        n = data.draw(st.integers(1, max_size), label="n")
-        objective = data.draw(obj.objectives(dtype, n, ("quadratic",), _spectra(conv)), label="objective")
-        x0 = data.draw(obj.point(n, dtype), label="x0")
-        k = data.draw(st.integers(1, 4), label="iterations")
+        dtype, n, objective, x0, k = _draw_run(data, dtypes, max_size, _spectra(conv), 4)
         lr = _fixed_lr(data.draw, objective)
         momentum = data.draw(st.sampled_from((0.0, 0.5, 0.875, 0.25)), label="momentum") if step == "heavy_ball" else 0.0
         tracker.examples += 1
@@ -192,11 +197,7 @@ def check_steepest_descent(run_fn, conventions=None, *, examples=40, seed=0, dty
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        dtype = data.draw(st.sampled_from(dtypes), label="dtype")
-        n = data.draw(st.integers(1, max_size), label="n")
-        objective = data.draw(obj.objectives(dtype, n, ("quadratic",), _spectra(conv)), label="objective")
-        x0 = data.draw(obj.point(n, dtype), label="x0")
-        k = data.draw(st.integers(1, 4), label="iterations")
+        dtype, n, objective, x0, k = _draw_run(data, dtypes, max_size, _spectra(conv), 4)
         lr = data.draw(st.sampled_from((0.5, 0.125, 1.0, 2.0 ** -10)), label="lr")
         tracker.examples += 1
         u = unit_roundoff(dtype)
@@ -280,11 +281,7 @@ def check_coordinate_descent(run_fn, conventions=None, *, examples=40, seed=0, d
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        dtype = data.draw(st.sampled_from(dtypes), label="dtype")
-        n = data.draw(st.integers(1, max_size), label="n")
-        objective = data.draw(obj.objectives(dtype, n, ("quadratic",), ("positive",)), label="objective")
-        x0 = data.draw(obj.point(n, dtype), label="x0")
-        sweeps = data.draw(st.integers(1, 3), label="sweeps")
+        dtype, n, objective, x0, sweeps = _draw_run(data, dtypes, max_size, ("positive",), 3, "sweeps")
         tracker.examples += 1
         u = unit_roundoff(dtype)
         context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(sweeps=sweeps), dtype=dtype)
