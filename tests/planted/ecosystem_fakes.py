@@ -9,7 +9,13 @@ one planted difference:
   the step, is within what the survey allows an implementation that computes 1-β^t in float32;
 * ``RenamedAdam``: Adam with its hyperparameters renamed (step_size, beta_1, beta_2, epsilon) and a
   quasi-hyperbolic ν that defaults to 0.7: only with ν = 1 (pinned by OVERRIDES) is it Adam;
+* ``DecoupleAdam``: Adam with L2 decay, or AdamW with ``weight_decouple=True``: the scan runs both settings;
 * ``Orbit``: a "rotation" optimizer with (lr, radius): outside every rule of the catalogue;
+* ``NormalizedSGD``: SGD on g/‖g‖, the norm per tensor: coupled within a tensor, so no elementwise rule's;
+* ``ClippedSGD``: SGD on the gradients clipped to a global norm of 1 (across every tensor): coupled across
+  tensors — but only once a gradient's norm exceeds 1, so the probe must see it at the package's defaults;
+* ``GroupsOnlySGD``: takes only parameter groups it labels itself (as Muon does): it does not run on a plain
+  list of tensors;
 * ``Adam`` is also re-exported from torch under ``TorchAdam``: a scan must not list it as the package's.
 """
 from __future__ import annotations
@@ -53,6 +59,9 @@ class _AdamBase(torch.optim.Optimizer):
                     state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
                 state["t"] += 1
                 t, g = state["t"], p.grad + decay * p
+                if group.get("weight_decouple"):  # AdamW: the decay on the parameter, not in the gradient
+                    p.mul_(1 - lr * decay)
+                    g = p.grad
                 state["m"].mul_(beta1).add_((1 - beta1) * g)
                 state["v"].mul_(beta2).add_((1 - beta2) * g * g)
                 m_hat = state["m"] / (1 - beta1**t)
@@ -63,6 +72,14 @@ class _AdamBase(torch.optim.Optimizer):
 
 class Adam(_AdamBase):
     pass
+
+
+class DecoupleAdam(_AdamBase):
+    """Adam with L2 decay by default; ``weight_decouple=True`` (pytorch-optimizer's name) makes it AdamW."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, weight_decouple=False):
+        torch.optim.Optimizer.__init__(self, params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                                          weight_decouple=weight_decouple))
 
 
 class AdamF32Update(_AdamBase):
@@ -91,3 +108,39 @@ class Orbit(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     p.sub_(group["lr"] * torch.tanh(p.grad) * group["radius"])
+
+
+class _SGDOn(torch.optim.Optimizer):
+    """p ← p − lr·direction(gradients); subclasses say what the direction is."""
+
+    def __init__(self, params, lr=0.1, momentum=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            for p, d in zip(params, self._directions([p.grad for p in params])):
+                p.sub_(group["lr"] * d)
+
+
+class NormalizedSGD(_SGDOn):
+    def _directions(self, grads):
+        return [g / g.norm() for g in grads]
+
+
+class ClippedSGD(_SGDOn):
+    def _directions(self, grads):
+        total = torch.sqrt(sum((g * g).sum() for g in grads))
+        return [g * min(1.0, 1.0 / float(total)) for g in grads]
+
+
+class GroupsOnlySGD(_SGDOn):
+    def __init__(self, params, lr=0.1, momentum=0.0):
+        params = list(params)
+        if not all(isinstance(group, dict) and "use_fast_path" in group for group in params):
+            raise TypeError("GroupsOnlySGD needs parameter groups with 'use_fast_path'")
+        super().__init__(params, lr=lr, momentum=momentum)
+
+    def _directions(self, grads):
+        return grads

@@ -36,7 +36,8 @@ def rows(fake_overrides):  # the default 30 trajectories: the float32 update sho
 def test_every_row_is_a_convention_a_no_rule_yet_or_a_diagnosis(rows):
     statuses = {label: r.status for label, r in rows.items()}
     assert statuses == {"ecosystem_fakes.Adam()": "matched", "ecosystem_fakes.RenamedAdam(nu=1.0)": "matched",
-                        "ecosystem_fakes.AdamF32Update()": "no convention"}  # Orbit: --only adam leaves it out
+                        "ecosystem_fakes.AdamF32Update()": "no convention", "ecosystem_fakes.DecoupleAdam()": "matched",
+                        "ecosystem_fakes.DecoupleAdam(weight_decouple=True)": "matched"}  # --only adam: no Orbit
 
 
 def test_signature_mapped_by_torch_names_and_the_override_table():
@@ -65,7 +66,9 @@ def test_rules_chosen_from_the_hyperparameters_and_the_class_name():
 def test_scan_lists_the_package_classes_only():
     labels = [c.label for c in ecosystem.scan("ecosystem_fakes")]
     # TorchAdam is torch's, _AdamBase private: neither is the package's optimizer
-    assert labels == ["ecosystem_fakes.Adam()", "ecosystem_fakes.AdamF32Update()", "ecosystem_fakes.Orbit()",
+    assert labels == ["ecosystem_fakes.Adam()", "ecosystem_fakes.AdamF32Update()", "ecosystem_fakes.ClippedSGD()",
+                      "ecosystem_fakes.DecoupleAdam()", "ecosystem_fakes.DecoupleAdam(weight_decouple=True)",
+                      "ecosystem_fakes.GroupsOnlySGD()", "ecosystem_fakes.NormalizedSGD()", "ecosystem_fakes.Orbit()",
                       "ecosystem_fakes.RenamedAdam(nu=1.0)"]
 
 
@@ -73,6 +76,13 @@ def test_adam_is_named(rows):
     row = rows["ecosystem_fakes.Adam()"]
     assert row.status == "matched" and row.rule == "adam"
     assert row.fingerprint.summary() == dict(ADAM, decay="l2")
+
+
+def test_a_switch_is_also_run_flipped_and_each_setting_gets_its_convention(rows):
+    assert rows["ecosystem_fakes.DecoupleAdam()"].fingerprint.summary() == dict(ADAM, decay="l2")
+    flipped = rows["ecosystem_fakes.DecoupleAdam(weight_decouple=True)"]
+    assert flipped.fingerprint.summary() == dict(ADAM, decay="decoupled")
+    assert any(n.startswith("pinned weight_decouple=True") for n in flipped.notes)
 
 
 def test_renamed_hyperparameters_and_a_pin_reported(rows):
@@ -153,3 +163,34 @@ def test_a_package_that_is_not_installed_is_a_row(capsys):
     assert main(["crosscheck", "--package", "no_such_collection", "--json"]) == 0
     row, = json.loads(capsys.readouterr().out)["rows"]
     assert row["framework"] == "no_such_collection" and row["status"] == "not installed"
+
+
+@pytest.mark.parametrize("name, where", [("NormalizedSGD", "the same tensor"), ("ClippedSGD", "another tensor")])
+def test_a_coupled_optimizer_is_no_rule_yet_with_the_element_that_moved(name, where):
+    """Probed before any rule is tried: SGD on g/‖g‖ or on globally clipped gradients is no elementwise rule's."""
+    row = ecosystem.crosscheck_candidate(ecosystem.from_spec(f"ecosystem_fakes:{name}"), examples=FAST)
+    assert row.status == "no rule yet" and row.notes[0].startswith("not elementwise: changing only the gradient")
+    assert f"({where}) after step 1" in row.notes[0]
+
+
+def test_one_that_does_not_run_on_a_list_of_tensors_is_no_rule_yet_with_its_error():
+    row = ecosystem.crosscheck_candidate(ecosystem.from_spec("ecosystem_fakes:GroupsOnlySGD"), examples=FAST)
+    assert row.status == "no rule yet"
+    assert row.notes[0] == "it does not run as a per-parameter optimizer on a plain list of tensors: TypeError: " \
+                           "GroupsOnlySGD needs parameter groups with 'use_fast_path'"
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamF32Update", "RenamedAdam"])
+def test_elementwise_optimizers_pass_the_probe(name):
+    assert ecosystem.probe_candidate(ecosystem.from_spec(f"ecosystem_fakes:{name}")).elementwise
+
+
+@pytest.mark.parametrize("spec, status, rule, fact", [
+    ("pytorch_optimizer:Muon", "no rule yet", "", "does not run as a per-parameter optimizer"),
+    ("pytorch_optimizer:Shampoo", "no rule yet", "", "(the same tensor)"),
+    ("pytorch_optimizer:AdEMAMix", "matched", "adam", "pinned alpha=0.0"),
+])
+def test_real_collection_findings(spec, status, rule, fact):
+    pytest.importorskip(spec.partition(":")[0])
+    row = ecosystem.crosscheck_candidate(ecosystem.from_spec(spec), examples=FAST)
+    assert (row.status, row.rule) == (status, rule) and any(fact in n for n in row.notes), crosscheck.text([row])

@@ -41,8 +41,9 @@ def resolve(sources, rule=None, packages=()):
     found, missing = [], []
     for package in packages:
         try:
-            found += ecosystem.scan(package)
-            ecosystem.register_versions(package)
+            scanned = ecosystem.scan(package)
+            found += scanned
+            ecosystem.register_versions(package, scanned)
         except ImportError as exc:
             missing.append(Row(package, "(all)", status="not installed", notes=[str(exc)]))
     for source in sources:
@@ -54,7 +55,7 @@ def resolve(sources, rule=None, packages=()):
                 missing.append(Row(source, "(all)", status="not installed", notes=[str(exc)]))
         elif ":" in source and ecosystem.is_optimizer_spec(source):
             found.append(ecosystem.from_spec(source))
-            ecosystem.register_versions(source.partition(":")[0])
+            ecosystem.register_versions(source.partition(":")[0], found[-1:])
         elif ":" in source:
             found += load_targets(source, rule)
         elif source not in peers.frameworks():

@@ -1,8 +1,10 @@
-"""Third-party torch optimizers, found by import path or by scanning a package, cross-checked against every
-elementwise rule they could be an instance of.
+"""Third-party optimizers — torch.optim.Optimizer subclasses and optax-style factories — found by import path or
+by scanning a package, cross-checked against every elementwise rule they could be an instance of.
 
-``optverify crosscheck pytorch_optimizer:QHAdam`` or ``--package pytorch_optimizer``: every
-``torch.optim.Optimizer`` subclass the package defines becomes a ``Candidate``:
+``optverify crosscheck pytorch_optimizer:QHAdam``, ``optverify crosscheck optax.contrib:ademamix`` or
+``--package pytorch_optimizer``: every ``torch.optim.Optimizer`` subclass the package defines, and every function
+whose first argument is ``learning_rate`` (an optax ``GradientTransformation`` factory, ``scale_by_*`` building
+blocks excepted), becomes a ``Candidate``:
 
 * its constructor's signature is read: arguments named as torch names them (lr, betas, eps, weight_decay,
   momentum, dampening, alpha, rho, …; ``GENERIC``) map onto our hyperparameters, numbers only (optimi's
@@ -13,10 +15,12 @@ elementwise rule they could be an instance of.
   default where the class name chose the rule — and reported;
 * arguments that make it reduce to a rule where the paper says so are pinned by ``OVERRIDES`` (QHAdam with
   ν = (1, 1) is Adam), each pin reported in the row; every other argument keeps the package's default;
-* it runs through the torch adapter's runner (frameworks/torch_adapter.py), so torch.optim and a collection
-  are driven the same way.
+* it runs through its framework's runner (frameworks/torch_adapter.py, frameworks/optax_adapter.py), so
+  torch.optim and a collection, optax and optax.contrib, are driven the same way.
 
-Rules are tried in turn until one matches; when none does, the row is the closest rule's diagnosis
+First it is probed (coupling.py): if changing one element's gradient changes another element's step, it is no
+elementwise rule's instance and is listed as "no rule yet" with the element that moved; so is one that does not
+run on a plain list of tensors at all (with its error).  Rules are tried in turn until one matches; when none does, the row is the closest rule's diagnosis
 (diagnosis.py) with a counterexample against its closest variant.  A class with no rule to try is listed as
 "no rule yet", with what it takes: the list says what the catalogue lacks.
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import numbers
+import sys
 from dataclasses import dataclass, field, replace
 
 from derivations import RULES
@@ -36,11 +41,15 @@ from verify.adapters.frameworks import Target, call_label
 GENERIC = {"lr": "lr", "learning_rate": "lr", "eps": "eps", "epsilon": "eps", "weight_decay": "weight_decay",
            "momentum": "momentum", "dampening": "dampening", "alpha": "alpha", "rho": "rho", "lr_decay": "lr_decay",
            "initial_accumulator_value": "initial_accumulator", "momentum_decay": "momentum_decay",
-           "beta1": "beta1", "beta2": "beta2"}
+           "beta1": "beta1", "beta2": "beta2", "b1": "beta1", "b2": "beta2"}  # b1, b2: optax's names
 TUPLES = {"betas": ("beta1", "beta2")}  # a tuple argument: its leading elements
 # Collections scanned by --installed: import name -> distribution name (for the version in the report).
 COLLECTIONS = {"pytorch_optimizer": "pytorch-optimizer", "optimi": "torch-optimi", "lion_pytorch": "lion-pytorch",
-               "heavyball": "heavyball", "timm.optim": "timm"}
+               "heavyball": "heavyball", "timm.optim": "timm", "optax.contrib": "optax"}
+# The first argument of a per-parameter optimizer, by driver: torch's classes take the parameters, optax's
+# factories the learning rate (the parameters come later, to init and update).
+FIRST = {"torch": "params", "optax": "learning_rate"}
+ARRAYS = {"torch": "torch", "optax": "jax"}  # the array framework whose version a driver's rows report
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class Override:
     outside: str = ""  # set: listed as "no rule yet", with this reason
 
 
+ADEMAMIX = "AdEMAMix with α = 0 drops the slow average: Adam (Pagliardini et al. 2024, Alg. 1)"
 # Kept small and explicit: every entry is a fact about one package's API or one paper's reduction.
 OVERRIDES: dict[str, dict[str, Override]] = {
     "pytorch_optimizer": {
@@ -65,11 +75,16 @@ OVERRIDES: dict[str, dict[str, Override]] = {
                            why="AdaMod with β3 = 0 bounds the step by itself: Adam (Ding et al. 2019, Alg. 1)"),
         "PAdam": Override(rules=("adam",), pins={"partial": 0.5},
                           why="Padam with p = 1/2 is Adam's step m̂/√v̂ (Chen & Gu 2018, Alg. 1)"),
+        "AdEMAMix": Override(pins={"alpha": 0.0}, why=ADEMAMIX),
         # Tiger is Lion with β1 = β2, but one argument for two hyperparameters cannot be driven independently:
         # it stays "no rule yet" until a rule ties them.
     },
     "heavyball": {
         "SGD": Override(names={"momentum": "beta"}),  # heavyball names the momentum coefficient beta
+        "AdEMAMix": Override(pins={"alpha": 0.0}, why=ADEMAMIX),
+    },
+    "optax": {  # optax.contrib's factories
+        "ademamix": Override(pins={"alpha": 0.0}, why=ADEMAMIX),
     },
     "optimi": {
         # optimi's SGD takes dampening as a switch (dampening=False: classical momentum); it maps nothing
@@ -101,7 +116,7 @@ class Candidate:
     """One class of a package, ready to be tried against each of ``rules``."""
 
     package: str  # the import name of the collection, e.g. "pytorch_optimizer": the row's framework
-    cls: type
+    optimizer: object  # the class (torch) or factory (optax)
     label: str  # e.g. "pytorch_optimizer.QHAdam(nus=(1.0, 1.0))"
     rules: tuple = ()  # in the order tried
     arguments: dict = field(default_factory=dict)  # our hyperparameter -> its argument, every one it maps
@@ -109,6 +124,7 @@ class Candidate:
     why: str = ""
     outside: str = ""  # "no rule yet": why
     notes: tuple = ()  # how the collection was run (SETTINGS)
+    driver: str = "torch"  # "torch": a torch.optim.Optimizer subclass; "optax": a GradientTransformation factory
 
     @property
     def rule(self) -> str:
@@ -121,17 +137,23 @@ class Candidate:
     def target(self, rule: str) -> Target:
         """The Target that runs this class as an instance of ``rule``: its arguments for the rule's
         hyperparameters; those it has none for pinned at the rule's default (0 for a feature: decay, dampening)."""
-        from verify.adapters.frameworks.torch_adapter import _runner
-
         r = find_rule(rule)
         ours = [h.name for h in r.hyperparameters]
         arguments = {k: v for k, v in self.arguments.items() if k in ours}
         pinned = {h: r.hyperparameter(h).default for h in ours if h not in arguments}
-        build = _factory(self.cls, self.pins)
-        runner = _runner(self.cls.__name__, arguments, {}, optimizer=lambda: build, label=self.label)
+        build = _factory(self.optimizer, self.pins)
+        if self.driver == "optax":
+            from verify.adapters.frameworks.optax_adapter import _runner
+
+            runner = _runner(self.optimizer.__name__, arguments, {}, factory=lambda: build, label=self.label)
+        else:
+            from verify.adapters.frameworks.torch_adapter import _runner
+
+            runner = _runner(self.optimizer.__name__, arguments, {}, optimizer=lambda: build, label=self.label)
         pins = ", ".join(f"{k}={v!r}" for k, v in self.pins.items())
         notes = ([f"pinned {pins}" + (f": {self.why}" if self.why else "")] if pins else []) + list(self.notes)
-        return Target(self.package, self.label, rule, arguments, pinned, runner, self.cls.__init__, (), tuple(notes))
+        signature = self.optimizer.__init__ if inspect.isclass(self.optimizer) else self.optimizer
+        return Target(self.package, self.label, rule, arguments, pinned, runner, signature, (), tuple(notes))
 
 
 def narrowed(c: Candidate, rules) -> Candidate:
@@ -146,16 +168,17 @@ def _split(argument: str):
     return argument, None
 
 
-def _defaults(cls) -> dict:
-    return {n: p.default for n, p in _parameters(cls).items() if p.default is not inspect.Parameter.empty}
+def _defaults(optimizer) -> dict:
+    return {n: p.default for n, p in _parameters(optimizer).items() if p.default is not inspect.Parameter.empty}
 
 
-def _factory(cls, pins: dict):
-    """``cls(params, **kwargs)`` with the pins applied, and a tuple the survey gave only some elements of (β1,
-    β2 of a three-β optimizer) completed from the pins and the class's defaults."""
-    defaults = _defaults(cls)
+def _factory(optimizer, pins: dict):
+    """``optimizer(*args, **kwargs)`` (a class: args = (params,); a factory: none) with the pins applied, and a
+    tuple the survey gave only some elements of (β1, β2 of a three-β optimizer) completed from the pins and the
+    defaults."""
+    defaults = _defaults(optimizer)
 
-    def build(params, **kwargs):
+    def build(*args, **kwargs):
         kwargs = dict(kwargs)
         for argument, value in pins.items():
             name, index = _split(argument)
@@ -167,7 +190,7 @@ def _factory(cls, pins: dict):
             default = defaults.get(name)
             if isinstance(value, tuple) and isinstance(default, (tuple, list)) and len(default) > len(value):
                 kwargs[name] = tuple(value) + tuple(default[len(value):])
-        return cls(params, **kwargs)
+        return optimizer(*args, **kwargs)
 
     return build
 
@@ -179,9 +202,10 @@ def _with_element(value, index: int, element):
     return tuple(parts)
 
 
-def _parameters(cls) -> dict:
+def _parameters(optimizer) -> dict:
+    """A class's constructor arguments (without self), a factory's arguments."""
     try:
-        params = dict(inspect.signature(cls.__init__).parameters)
+        params = dict(inspect.signature(optimizer.__init__ if inspect.isclass(optimizer) else optimizer).parameters)
     except (TypeError, ValueError):
         return {}
     params.pop("self", None)
@@ -244,11 +268,12 @@ def rules_to_try(class_name: str, arguments: dict, override: Override | None = N
     return tuple(dict.fromkeys([*named, *by_signature]))
 
 
-def why_outside(cls, arguments: dict) -> str:
-    """Why a class cannot be run as an elementwise rule ("" when it can)."""
-    params = list(_parameters(cls).items())
-    if not params or params[0][0] != "params":
-        return f"its constructor takes {params[0][0] if params else 'nothing'}, not params: it wraps or is not a " \
+def why_outside(optimizer, arguments: dict, driver: str = "torch") -> str:
+    """Why a class or factory cannot be run as an elementwise rule ("" when it can)."""
+    params = list(_parameters(optimizer).items())
+    first = FIRST[driver]
+    if not params or params[0][0] != first:
+        return f"it takes {params[0][0] if params else 'nothing'} first, not {first}: it wraps or is not a " \
                "per-parameter optimizer"
     required = [n for n, p in params[1:] if p.default is inspect.Parameter.empty
                 and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in arguments.values()]
@@ -257,54 +282,96 @@ def why_outside(cls, arguments: dict) -> str:
     return ""
 
 
-def candidate(package: str, cls) -> Candidate:
+def driver_of(optimizer) -> str:
+    return "torch" if inspect.isclass(optimizer) else "optax"
+
+
+def candidate(package: str, optimizer, switched: dict | None = None) -> Candidate:
+    """``switched``: boolean switches set against their default (see SWITCHES), pinned like the override's."""
     setting = prepare(package)
-    override = OVERRIDES.get(package.split(".")[0], {}).get(cls.__name__)
-    arguments = map_signature(cls, override)
-    pins = dict(override.pins) if override else {}
-    label = call_label(f"{package}.{cls.__name__}", pins)
-    outside = (override.outside if override else "") or why_outside(cls, arguments)
-    rules = () if outside else rules_to_try(cls.__name__, arguments, override)
+    name, driver = optimizer.__name__, driver_of(optimizer)
+    override = OVERRIDES.get(package.split(".")[0], {}).get(name)
+    arguments = map_signature(optimizer, override)
+    pins = {**(override.pins if override else {}), **(switched or {})}
+    label = call_label(f"{package}.{name}", pins)
+    outside = (override.outside if override else "") or why_outside(optimizer, arguments, driver)
+    rules = () if outside else rules_to_try(name, arguments, override)
     if not rules and not outside:
-        taken = [n for n in _parameters(cls) if n != "params"]
+        taken = [n for n in _parameters(optimizer) if n != FIRST[driver]]
         outside = f"no elementwise rule of the catalogue has its hyperparameters ({', '.join(taken)})"
-    return Candidate(package, cls, label, rules, arguments, pins, override.why if override else "", outside,
-                     (setting,) if setting else ())
+    return Candidate(package, optimizer, label, rules, arguments, pins, override.why if override else "", outside,
+                     (setting,) if setting else (), driver)
 
 
-def optimizer_classes(module) -> list:
-    """The public torch.optim.Optimizer subclasses ``module`` defines (not those it re-exports from torch or
-    elsewhere), each once, in name order."""
-    import torch
+def _is_torch_optimizer(obj) -> bool:
+    torch = sys.modules.get("torch")  # a package of torch optimizers has imported torch already
+    return torch is not None and inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer) \
+        and not inspect.isabstract(obj)
 
+
+def _is_optax_factory(name: str, obj) -> bool:
+    """A function whose first argument is learning_rate: an optimizer's GradientTransformation factory.  The
+    ``scale_by_*`` building blocks are not optimizers (no learning rate, or a step without its sign)."""
+    if not inspect.isfunction(obj) or name.startswith("scale_by_"):
+        return False
+    try:
+        first = next(iter(inspect.signature(obj).parameters), None)
+    except (TypeError, ValueError):
+        return False
+    return first == FIRST["optax"]
+
+
+def optimizers(module) -> list:
+    """The public torch.optim.Optimizer subclasses and optax-style factories ``module`` defines (not those it
+    re-exports from another distribution, e.g. torch's own), each once, in name order."""
     root = module.__name__.split(".")[0]
     seen, out = set(), []
     for name in sorted(dir(module)):
         obj = getattr(module, name, None)
-        if not name.startswith("_") and inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer) \
-                and obj.__module__.split(".")[0] == root and not inspect.isabstract(obj) and obj not in seen:
-            seen.add(obj)
+        if name.startswith("_") or id(obj) in seen or getattr(obj, "__module__", None) is None \
+                or obj.__module__.split(".")[0] != root:
+            continue
+        if _is_torch_optimizer(obj) or _is_optax_factory(name, obj):
+            seen.add(id(obj))  # an alias (AdamW = Adam) once
             out.append(obj)
     return out
 
 
+# Boolean arguments that name one of the catalogue's convention axes (decay l2 | decoupled, Nesterov, AMSGrad,
+# centred RMSProp, bias correction): an optimizer that has one is also run with it flipped, as torch.optim.Adam
+# has a row with amsgrad=True, so that the report says what each setting follows — not only the default.
+SWITCHES = ("weight_decouple", "decoupled_weight_decay", "decouple_wd", "nesterov", "amsgrad", "ams_bound",
+            "centered", "bias_correction", "correct_bias")
+
+
+def flipped_switches(optimizer) -> list[dict]:
+    """One {switch: not its default} per SWITCHES argument ``optimizer`` has with a boolean default."""
+    params = _parameters(optimizer)
+    return [{n: not params[n].default} for n in SWITCHES if n in params and isinstance(params[n].default, bool)]
+
+
 def scan(package: str) -> list[Candidate]:
-    """Every optimizer class of ``package`` (an importable module) as a Candidate."""
+    """Every optimizer of ``package`` (an importable module) as a Candidate, and again with each of its switches
+    flipped (SWITCHES) where it fits a rule at its defaults."""
     module = importlib.import_module(package)
-    return [candidate(package, cls) for cls in optimizer_classes(module)]
+    out = []
+    for obj in optimizers(module):
+        out.append(candidate(package, obj))
+        if not out[-1].outside:
+            out += [candidate(package, obj, switched) for switched in flipped_switches(obj)]
+    return out
 
 
 def is_optimizer_spec(spec: str) -> bool:
-    """``module:Class`` naming a torch.optim.Optimizer subclass (imported only to answer)."""
+    """``module:Name`` naming a torch.optim.Optimizer subclass or an optax-style factory (imported to answer)."""
     module, _, attr = spec.partition(":")
     if not module or not attr:
         return False
     try:
         obj = getattr(importlib.import_module(module), attr)
-        import torch
     except (ImportError, AttributeError):
         return False
-    return inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer)
+    return _is_torch_optimizer(obj) or _is_optax_factory(attr, obj)
 
 
 def from_spec(spec: str) -> Candidate:
@@ -323,11 +390,23 @@ def distribution(package: str) -> str:
     return names[0] if names else root
 
 
-def register_versions(package: str) -> None:
-    """Tell the report which distribution (and torch) a collection's rows ran on."""
+def register_versions(package: str, candidates) -> None:
+    """Tell the report which distribution (and torch or jax) a collection's rows ran on."""
     from verify.adapters import crosscheck
 
-    crosscheck.PACKAGES.setdefault(package, (distribution(package), "torch"))
+    arrays = sorted({ARRAYS[c.driver] for c in candidates})
+    crosscheck.PACKAGES.setdefault(package, (distribution(package), *arrays))
+
+
+def probe_candidate(c: Candidate):
+    """Whether ``c`` is elementwise (coupling.py), run at its defaults with its own default learning rate."""
+    from verify.adapters.coupling import probe
+
+    target = c.target(c.rule)
+    lr = target.framework_defaults().get("lr")
+    if not _is_number(lr) or not lr > 0:  # a factory without a default learning rate: the rule's
+        lr = find_rule(c.rule).hyperparameter("lr").default
+    return probe(target.runner(), float(lr))
 
 
 def crosscheck_candidate(c: Candidate, *, examples=30, seed=0):
@@ -339,6 +418,9 @@ def crosscheck_candidate(c: Candidate, *, examples=30, seed=0):
 
     if c.outside:
         return Row(c.package, c.label, "", "no rule yet", notes=[c.outside])
+    coupling = probe_candidate(c)
+    if not coupling.elementwise:
+        return Row(c.package, c.label, "", "no rule yet", notes=[coupling.describe(), *c.target(c.rule).notes])
     rows = []
     for rule in c.rules:
         row = crosscheck_target(c.target(rule), examples=examples, seed=seed, shrink=False)

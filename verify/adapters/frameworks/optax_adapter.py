@@ -17,7 +17,8 @@ def require():
     import optax  # noqa: F401
 
 
-def _runner(name: str, arguments: dict, options: dict):
+def _runner(name: str, arguments: dict, options: dict, factory=None, label=None):
+    """``factory``: () -> the optimizer factory to run, for one outside optax's top level (verify.adapters.ecosystem)."""
     def make():
         import jax
 
@@ -25,7 +26,7 @@ def _runner(name: str, arguments: dict, options: dict):
         import optax
         from jax import numpy as jnp
 
-        fn = getattr(optax, name)
+        fn = factory() if factory is not None else getattr(optax, name)
 
         def run(inputs, gradients, lr, **hyper):
             dtype = np.asarray(inputs["p"][0]).dtype
@@ -40,7 +41,7 @@ def _runner(name: str, arguments: dict, options: dict):
                 out.append([np.asarray(p) for p in params])
             return out
 
-        run.__qualname__ = call_label("optax." + name, options)
+        run.__qualname__ = label or call_label("optax." + name, options)
         run.__optverify_lists__ = True
         return run
 
