@@ -10,6 +10,7 @@ one planted difference:
 * ``RenamedAdam``: Adam with its hyperparameters renamed (step_size, beta_1, beta_2, epsilon) and a
   quasi-hyperbolic ν that defaults to 0.7: only with ν = 1 (pinned by OVERRIDES) is it Adam;
 * ``DecoupleAdam``: Adam with L2 decay, or AdamW with ``weight_decouple=True``: the scan runs both settings;
+* ``ZeroShyAdam``: Adam that raises on an all-zero gradient: its row is the crash, with the input;
 * ``Orbit``: a "rotation" optimizer with (lr, radius): outside every rule of the catalogue;
 * ``NormalizedSGD``: SGD on g/‖g‖, the norm per tensor: coupled within a tensor, so no elementwise rule's;
 * ``ClippedSGD``: SGD on the gradients clipped to a global norm of 1 (across every tensor): coupled across
@@ -82,6 +83,15 @@ class DecoupleAdam(_AdamBase):
                                                           weight_decouple=weight_decouple))
 
 
+class ZeroShyAdam(_AdamBase):
+    """Adam that refuses an all-zero gradient (as heavyball's PSGD preconditioners do): a crash, with its input."""
+
+    def _apply(self, p, step):
+        if not p.grad.any():
+            raise ValueError("gradient is all 0s")
+        p.sub_(step)
+
+
 class AdamF32Update(_AdamBase):
     def _apply(self, p, step):
         p.copy_((p.float() - step.float()).to(p.dtype))  # the planted float32 intermediate
@@ -136,7 +146,7 @@ class ClippedSGD(_SGDOn):
 
 
 class GroupsOnlySGD(_SGDOn):
-    def __init__(self, params, lr=0.1, momentum=0.0):
+    def __init__(self, params, lr=0.1, momentum=0.0, nesterov=False):  # nesterov: a switch the scan flips
         params = list(params)
         if not all(isinstance(group, dict) and "use_fast_path" in group for group in params):
             raise TypeError("GroupsOnlySGD needs parameter groups with 'use_fast_path'")

@@ -42,7 +42,7 @@ def adam_l2(learning_rate, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
 
 def normalized_sgd(learning_rate, momentum=0.0):
     def update(grads, state, params=None):
-        norm = optax.global_norm(grads)
+        norm = optax.tree.norm(grads)
         return jax.tree.map(lambda g: g / norm, grads), state
 
     return optax.chain(optax.GradientTransformation(lambda params: optax.EmptyState(), update),

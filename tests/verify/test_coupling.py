@@ -71,3 +71,12 @@ def test_one_that_runs_on_nothing_is_reported_with_its_error():
     assert result.layout is None and not result.elementwise
     assert result.describe() == "it does not run as a per-parameter optimizer on a plain list of tensors: " \
                                 "RuntimeError: needs parameter groups"
+
+
+def test_one_that_refuses_float64_is_probed_in_float32():
+    def float32_only(gs, t):
+        if any(g.dtype != np.float32 for g in gs):
+            raise RuntimeError("expected dtype float but got dtype double")
+        return [g / np.linalg.norm(g) for g in gs]
+    result = probe(_runner(float32_only), 0.1)
+    assert result.layout == LAYOUTS[0] and "(the same tensor)" in result.describe()

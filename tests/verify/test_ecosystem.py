@@ -37,7 +37,8 @@ def test_every_row_is_a_convention_a_no_rule_yet_or_a_diagnosis(rows):
     statuses = {label: r.status for label, r in rows.items()}
     assert statuses == {"ecosystem_fakes.Adam()": "matched", "ecosystem_fakes.RenamedAdam(nu=1.0)": "matched",
                         "ecosystem_fakes.AdamF32Update()": "no convention", "ecosystem_fakes.DecoupleAdam()": "matched",
-                        "ecosystem_fakes.DecoupleAdam(weight_decouple=True)": "matched"}  # --only adam: no Orbit
+                        "ecosystem_fakes.DecoupleAdam(weight_decouple=True)": "matched",
+                        "ecosystem_fakes.ZeroShyAdam()": "error"}  # --only adam: no Orbit
 
 
 def test_signature_mapped_by_torch_names_and_the_override_table():
@@ -68,8 +69,8 @@ def test_scan_lists_the_package_classes_only():
     # TorchAdam is torch's, _AdamBase private: neither is the package's optimizer
     assert labels == ["ecosystem_fakes.Adam()", "ecosystem_fakes.AdamF32Update()", "ecosystem_fakes.ClippedSGD()",
                       "ecosystem_fakes.DecoupleAdam()", "ecosystem_fakes.DecoupleAdam(weight_decouple=True)",
-                      "ecosystem_fakes.GroupsOnlySGD()", "ecosystem_fakes.NormalizedSGD()", "ecosystem_fakes.Orbit()",
-                      "ecosystem_fakes.RenamedAdam(nu=1.0)"]
+                      "ecosystem_fakes.GroupsOnlySGD()", "ecosystem_fakes.GroupsOnlySGD(nesterov=True)", "ecosystem_fakes.NormalizedSGD()", "ecosystem_fakes.Orbit()",
+                      "ecosystem_fakes.RenamedAdam(nu=1.0)", "ecosystem_fakes.ZeroShyAdam()"]
 
 
 def test_adam_is_named(rows):
@@ -180,7 +181,20 @@ def test_one_that_does_not_run_on_a_list_of_tensors_is_no_rule_yet_with_its_erro
                            "GroupsOnlySGD needs parameter groups with 'use_fast_path'"
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamF32Update", "RenamedAdam"])
+def test_a_crash_is_reported_with_the_input_it_crashed_on(rows):
+    row = rows["ecosystem_fakes.ZeroShyAdam()"]
+    assert "ValueError: gradient is all 0s (on " in row.fingerprint.error
+    assert "gradients at step 1 = all 0" in row.fingerprint.error
+
+
+def test_the_switches_of_one_that_does_not_run_are_not_run_again():
+    rows = crosscheck.crosscheck([], packages=["ecosystem_fakes"], rules={"sgd"}, examples=FAST)
+    labels = [r.optimizer for r in rows]
+    assert "ecosystem_fakes.GroupsOnlySGD()" in labels and "ecosystem_fakes.GroupsOnlySGD(nesterov=True)" not in labels
+    assert all(r.status == "no rule yet" for r in rows)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamF32Update", "RenamedAdam", "ZeroShyAdam"])
 def test_elementwise_optimizers_pass_the_probe(name):
     assert ecosystem.probe_candidate(ecosystem.from_spec(f"ecosystem_fakes:{name}")).elementwise
 

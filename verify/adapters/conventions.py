@@ -106,6 +106,15 @@ class _SurveyOver(Exception):
     """Every variant has been dropped: more examples cannot change the verdict."""
 
 
+def crash_input(problem) -> str:
+    """The input an implementation crashed on, in a line: what a reader needs to reproduce it."""
+    def show(arrays):
+        values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
+        return "all 0" if not values.any() else np.array2string(values, precision=3, threshold=6)
+    return (f"on {problem.dtype} inputs: p = {show([problem.start['p']])}, gradients at step 1 = "
+            f"{show([problem.grads[0]])}, hyperparameters {problem.per_step[0]}")
+
+
 def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAULT_DTYPES, examples=30, seed=0,
                 steps=4, max_size=4, edge_examples=20, name=None, deadline=DEFAULT_DEADLINE,
                 shrink=True) -> Fingerprint:
@@ -139,7 +148,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
         try:
             seen = run_implementation(run_fn, problem, r, caller=caller)
         except Exception as exc:  # ordinary inputs must run; a crash ends the survey
-            counter["error"] = f"{type(exc).__name__}: {exc}"
+            counter["error"] = f"{type(exc).__name__}: {exc} ({crash_input(problem)})"
             raise _SurveyOver from exc
         for c in candidates:
             if c.alive:

@@ -97,13 +97,18 @@ def crosscheck(sources=DEFAULT_SOURCES, *, rule=None, rules=None, examples=30, s
     targets = [t for t in targets if not rules or t.rule in rules]  # a collection's class: by its likeliest rule
     if rules:  # and then tried only as the rules kept
         targets = [ecosystem.narrowed(t, rules) if isinstance(t, ecosystem.Candidate) else t for t in targets]
+    no_rule = set()  # a collection's rows with "no rule yet": their switch-flipped variants are not run
     for i, target in enumerate(targets, 1):
         if progress:
             progress(i, len(targets), target.label)
         if isinstance(target, peers.Peer):
             rows.append(crosscheck_peer(target, examples=examples, seed=seed))
         elif isinstance(target, ecosystem.Candidate):
+            if target.variant_of in no_rule:
+                continue
             rows.append(ecosystem.crosscheck_candidate(target, examples=examples, seed=seed))
+            if rows[-1].status == "no rule yet":
+                no_rule.add(target.label)
         else:
             rows.append(crosscheck_target(target, examples=examples, seed=seed))
     # rows grouped by rule, in the registry's order; frameworks in the order asked

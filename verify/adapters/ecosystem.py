@@ -125,6 +125,7 @@ class Candidate:
     outside: str = ""  # "no rule yet": why
     notes: tuple = ()  # how the collection was run (SETTINGS)
     driver: str = "torch"  # "torch": a torch.optim.Optimizer subclass; "optax": a GradientTransformation factory
+    variant_of: str = ""  # a switch flipped (SWITCHES): the label of the row at the defaults
 
     @property
     def rule(self) -> str:
@@ -358,7 +359,8 @@ def scan(package: str) -> list[Candidate]:
     for obj in optimizers(module):
         out.append(candidate(package, obj))
         if not out[-1].outside:
-            out += [candidate(package, obj, switched) for switched in flipped_switches(obj)]
+            base = out[-1].label
+            out += [replace(candidate(package, obj, switched), variant_of=base) for switched in flipped_switches(obj)]
     return out
 
 

@@ -192,7 +192,7 @@ PEERS = PEERS + (
                                    ("torch.nn.init.kaiming_normal_", "kaiming_normal"),
                                    ("torch.nn.Linear / Conv2d default weight", "linear_default"))) \
   + tuple(Peer("keras", f"keras.initializers.{name}", "initialization", _KERAS_INIT, attribute, "keras",
-               options=_KERAS_INIT_SHAPES, notes=("float32, JAX backend",), surveyor=_INIT_SURVEY)
+               options=_KERAS_INIT_SHAPES, notes=("float32",), surveyor=_INIT_SURVEY)
           for name, attribute in (("GlorotUniform", "glorot_uniform"), ("GlorotNormal", "glorot_normal"),
                                   ("HeUniform", "he_uniform"), ("HeNormal", "he_normal")))
 

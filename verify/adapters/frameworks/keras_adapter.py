@@ -1,4 +1,4 @@
-"""Keras 3 on the JAX backend: SGD, RMSprop, Adam, AdamW, Adagrad, Nadam, Adamax, Lion, Adadelta, driven eagerly on one keras.Variable; and an
+"""Keras 3 (JAX backend by default; TensorFlow too): SGD, RMSprop, Adam, AdamW, Adagrad, Nadam, Adamax, Lion, Adadelta, driven eagerly on one keras.Variable; and an
 optimizer's ``use_ema=True`` average as a peer of the ``ema`` rule (the variable is set to each sample and an
 SGD step with learning rate 0 leaves it there; the optimizer then averages it).
 
@@ -15,6 +15,11 @@ import numpy as np
 
 from verify.adapters.frameworks import Target, call_label, framework_kwargs
 
+# The backends the keras optimizer adapters run on: JAX (the default, and CI's) and TensorFlow (KERAS_BACKEND=
+# tensorflow with tensorflow-cpu installed; its float64 rows differ: README "Keras on TensorFlow").  The report's
+# versions line names the backend.  The schedule adapters (keras_schedules.py) trace with JAX: JAX only.
+BACKENDS = ("jax", "tensorflow")
+
 
 def _import_keras():
     os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -23,8 +28,9 @@ def _import_keras():
     jax.config.update("jax_enable_x64", True)
     import keras
 
-    if keras.backend.backend() != "jax":
-        raise ImportError(f"the keras adapter runs on the JAX backend; KERAS_BACKEND is {keras.backend.backend()!r}")
+    if keras.backend.backend() not in BACKENDS:
+        raise ImportError(f"the keras adapters run on the {' or '.join(BACKENDS)} backend; KERAS_BACKEND is "
+                          f"{keras.backend.backend()!r}")
     return keras
 
 
