@@ -1,10 +1,11 @@
-"""Third-party optimizers — torch.optim.Optimizer subclasses and optax-style factories — found by import path or
-by scanning a package, cross-checked against every elementwise rule they could be an instance of.
+"""Third-party optimizers — torch.optim.Optimizer subclasses, optax-style factories and Keras optimizer classes —
+found by import path or by scanning a package, cross-checked against every elementwise rule they could be an
+instance of.
 
 ``optverify crosscheck pytorch_optimizer:QHAdam``, ``optverify crosscheck optax.contrib:ademamix`` or
 ``--package pytorch_optimizer``: every ``torch.optim.Optimizer`` subclass the package defines, and every function
 whose first argument is ``learning_rate`` (an optax ``GradientTransformation`` factory, ``scale_by_*`` building
-blocks excepted), becomes a ``Candidate``:
+blocks excepted), and every ``keras.optimizers.Optimizer`` subclass becomes a ``Candidate``:
 
 * its constructor's signature is read: arguments named as torch names them (lr, betas, eps, weight_decay,
   momentum, dampening, alpha, rho, …; ``GENERIC``) map onto our hyperparameters, numbers only (optimi's
@@ -15,8 +16,8 @@ blocks excepted), becomes a ``Candidate``:
   default where the class name chose the rule — and reported;
 * arguments that make it reduce to a rule where the paper says so are pinned by ``OVERRIDES`` (QHAdam with
   ν = (1, 1) is Adam), each pin reported in the row; every other argument keeps the package's default;
-* it runs through its framework's runner (frameworks/torch_adapter.py, frameworks/optax_adapter.py), so
-  torch.optim and a collection, optax and optax.contrib, are driven the same way.
+* it runs through its framework's runner (frameworks/torch_adapter.py, optax_adapter.py, keras_adapter.py), so
+  torch.optim and a collection, optax and optax.contrib, Keras and a Keras package, are driven the same way.
 
 First it is probed (coupling.py): if changing one element's gradient changes another element's step, it is no
 elementwise rule's instance and is listed as "no rule yet" with the element that moved; so is one that does not
@@ -29,6 +30,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import numbers
+import os
 import sys
 from dataclasses import dataclass, field, replace
 
@@ -41,15 +43,16 @@ from verify.adapters.frameworks import Target, call_label
 GENERIC = {"lr": "lr", "learning_rate": "lr", "eps": "eps", "epsilon": "eps", "weight_decay": "weight_decay",
            "momentum": "momentum", "dampening": "dampening", "alpha": "alpha", "rho": "rho", "lr_decay": "lr_decay",
            "initial_accumulator_value": "initial_accumulator", "momentum_decay": "momentum_decay",
-           "beta1": "beta1", "beta2": "beta2", "b1": "beta1", "b2": "beta2"}  # b1, b2: optax's names
+           "beta1": "beta1", "beta2": "beta2", "b1": "beta1", "b2": "beta2",  # optax's names
+           "beta_1": "beta1", "beta_2": "beta2"}  # Keras' names
 TUPLES = {"betas": ("beta1", "beta2")}  # a tuple argument: its leading elements
 # Collections scanned by --installed: import name -> distribution name (for the version in the report).
 COLLECTIONS = {"pytorch_optimizer": "pytorch-optimizer", "optimi": "torch-optimi", "lion_pytorch": "lion-pytorch",
                "heavyball": "heavyball", "timm.optim": "timm", "optax.contrib": "optax"}
 # The first argument of a per-parameter optimizer, by driver: torch's classes take the parameters, optax's
 # factories the learning rate (the parameters come later, to init and update).
-FIRST = {"torch": "params", "optax": "learning_rate"}
-ARRAYS = {"torch": "torch", "optax": "jax"}  # the array framework whose version a driver's rows report
+FIRST = {"torch": "params", "optax": "learning_rate", "keras": "learning_rate"}
+ARRAYS = {"torch": "torch", "optax": "jax", "keras": "keras"}  # the framework whose version a driver's rows report
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Override:
     pins: dict = field(default_factory=dict)  # its argument ("nus", "betas[2]") -> the value it is run with
     why: str = ""  # the reduction the pins make, e.g. "QHAdam with ν = (1, 1) is Adam (Ma & Yarats 2019, §3)"
     outside: str = ""  # set: listed as "no rule yet", with this reason
+    behaves: dict = field(default_factory=dict)  # our hyperparameter it has no argument for -> the value it acts as
+    positive: tuple = ()  # our hyperparameters it rejects at 0 (not drawn there)
 
 
 ADEMAMIX = "AdEMAMix with α = 0 drops the slow average: Adam (Pagliardini et al. 2024, Alg. 1)"
@@ -85,6 +90,10 @@ OVERRIDES: dict[str, dict[str, Override]] = {
     },
     "optax": {  # optax.contrib's factories
         "ademamix": Override(pins={"alpha": 0.0}, why=ADEMAMIX),
+    },
+    "keras": {  # --package keras.optimizers: what verify/adapters/frameworks/keras_adapter.py says by hand
+        "Nadam": Override(behaves={"momentum_decay": 1.0}),  # μ_t = β1(1 − ½·0.96^t): torch's schedule, ψ = 1
+        "Lion": Override(positive=("beta1",)),  # rejects beta_1 = 0 ("degenerates to SignSGD")
     },
     "optimi": {
         # optimi's SGD takes dampening as a switch (dampening=False: classical momentum); it maps nothing
@@ -124,8 +133,10 @@ class Candidate:
     why: str = ""
     outside: str = ""  # "no rule yet": why
     notes: tuple = ()  # how the collection was run (SETTINGS)
-    driver: str = "torch"  # "torch": a torch.optim.Optimizer subclass; "optax": a GradientTransformation factory
+    driver: str = "torch"  # "torch": a torch.optim.Optimizer subclass; "optax": a GradientTransformation factory;
+    #                        "keras": a keras.optimizers.Optimizer subclass
     variant_of: str = ""  # a switch flipped (SWITCHES): the label of the row at the defaults
+    override: Override | None = None  # what OVERRIDES says about it
 
     @property
     def rule(self) -> str:
@@ -141,20 +152,17 @@ class Candidate:
         r = find_rule(rule)
         ours = [h.name for h in r.hyperparameters]
         arguments = {k: v for k, v in self.arguments.items() if k in ours}
-        pinned = {h: r.hyperparameter(h).default for h in ours if h not in arguments}
+        behaves = self.override.behaves if self.override else {}
+        pinned = {h: behaves.get(h, r.hyperparameter(h).default) for h in ours if h not in arguments}
         build = _factory(self.optimizer, self.pins)
-        if self.driver == "optax":
-            from verify.adapters.frameworks.optax_adapter import _runner
-
-            runner = _runner(self.optimizer.__name__, arguments, {}, factory=lambda: build, label=self.label)
-        else:
-            from verify.adapters.frameworks.torch_adapter import _runner
-
-            runner = _runner(self.optimizer.__name__, arguments, {}, optimizer=lambda: build, label=self.label)
+        adapter = importlib.import_module(f"verify.adapters.frameworks.{self.driver}_adapter")
+        factory = {"factory" if self.driver == "optax" else "optimizer": lambda: build}
+        runner = adapter._runner(self.optimizer.__name__, arguments, {}, label=self.label, **factory)
         pins = ", ".join(f"{k}={v!r}" for k, v in self.pins.items())
         notes = ([f"pinned {pins}" + (f": {self.why}" if self.why else "")] if pins else []) + list(self.notes)
         signature = self.optimizer.__init__ if inspect.isclass(self.optimizer) else self.optimizer
-        return Target(self.package, self.label, rule, arguments, pinned, runner, signature, (), tuple(notes))
+        positive = self.override.positive if self.override else ()
+        return Target(self.package, self.label, rule, arguments, pinned, runner, signature, positive, tuple(notes))
 
 
 def narrowed(c: Candidate, rules) -> Candidate:
@@ -284,6 +292,8 @@ def why_outside(optimizer, arguments: dict, driver: str = "torch") -> str:
 
 
 def driver_of(optimizer) -> str:
+    if _is_keras_optimizer(optimizer):
+        return "keras"
     return "torch" if inspect.isclass(optimizer) else "optax"
 
 
@@ -301,13 +311,19 @@ def candidate(package: str, optimizer, switched: dict | None = None) -> Candidat
         taken = [n for n in _parameters(optimizer) if n != FIRST[driver]]
         outside = f"no elementwise rule of the catalogue has its hyperparameters ({', '.join(taken)})"
     return Candidate(package, optimizer, label, rules, arguments, pins, override.why if override else "", outside,
-                     (setting,) if setting else (), driver)
+                     (setting,) if setting else (), driver, override=override)
 
 
 def _is_torch_optimizer(obj) -> bool:
     torch = sys.modules.get("torch")  # a package of torch optimizers has imported torch already
     return torch is not None and inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer) \
-        and not inspect.isabstract(obj)
+        and obj is not torch.optim.Optimizer and not inspect.isabstract(obj)
+
+
+def _is_keras_optimizer(obj) -> bool:
+    keras = sys.modules.get("keras")  # a package of Keras optimizers has imported keras already
+    return keras is not None and inspect.isclass(obj) and issubclass(obj, keras.optimizers.Optimizer) \
+        and obj is not keras.optimizers.Optimizer
 
 
 def _is_optax_factory(name: str, obj) -> bool:
@@ -323,7 +339,7 @@ def _is_optax_factory(name: str, obj) -> bool:
 
 
 def optimizers(module) -> list:
-    """The public torch.optim.Optimizer subclasses and optax-style factories ``module`` defines (not those it
+    """The public torch and Keras optimizer classes and optax-style factories ``module`` defines (not those it
     re-exports from another distribution, e.g. torch's own), each once, in name order."""
     root = module.__name__.split(".")[0]
     seen, out = set(), []
@@ -332,7 +348,7 @@ def optimizers(module) -> list:
         if name.startswith("_") or id(obj) in seen or getattr(obj, "__module__", None) is None \
                 or obj.__module__.split(".")[0] != root:
             continue
-        if _is_torch_optimizer(obj) or _is_optax_factory(name, obj):
+        if _is_torch_optimizer(obj) or _is_keras_optimizer(obj) or _is_optax_factory(name, obj):
             seen.add(id(obj))  # an alias (AdamW = Adam) once
             out.append(obj)
     return out
@@ -354,7 +370,7 @@ def flipped_switches(optimizer) -> list[dict]:
 def scan(package: str) -> list[Candidate]:
     """Every optimizer of ``package`` (an importable module) as a Candidate, and again with each of its switches
     flipped (SWITCHES) where it fits a rule at its defaults."""
-    module = importlib.import_module(package)
+    module = _import(package)
     out = []
     for obj in optimizers(module):
         out.append(candidate(package, obj))
@@ -365,20 +381,27 @@ def scan(package: str) -> list[Candidate]:
 
 
 def is_optimizer_spec(spec: str) -> bool:
-    """``module:Name`` naming a torch.optim.Optimizer subclass or an optax-style factory (imported to answer)."""
+    """``module:Name`` naming a torch or Keras optimizer class or an optax-style factory (imported to answer)."""
     module, _, attr = spec.partition(":")
     if not module or not attr:
         return False
     try:
-        obj = getattr(importlib.import_module(module), attr)
+        obj = getattr(_import(module), attr)
     except (ImportError, AttributeError):
         return False
-    return _is_torch_optimizer(obj) or _is_optax_factory(attr, obj)
+    return _is_torch_optimizer(obj) or _is_keras_optimizer(obj) or _is_optax_factory(attr, obj)
 
 
 def from_spec(spec: str) -> Candidate:
     module, _, attr = spec.partition(":")
-    return candidate(module, getattr(importlib.import_module(module), attr))
+    return candidate(module, getattr(_import(module), attr))
+
+
+def _import(package: str):
+    """Import a collection; a Keras one on the backend the Keras adapters run on (JAX unless KERAS_BACKEND is set:
+    Keras reads it once, when first imported)."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return importlib.import_module(package)
 
 
 def distribution(package: str) -> str:

@@ -38,10 +38,11 @@ def require():
     _import_keras()
 
 
-def _runner(name: str, arguments: dict, options: dict):
+def _runner(name: str, arguments: dict, options: dict, optimizer=None, label=None):
+    """``optimizer``: () -> the class (or factory) to run, for one outside keras.optimizers (verify.adapters.ecosystem)."""
     def make():
         keras = _import_keras()
-        cls = getattr(keras.optimizers, name)
+        cls = optimizer() if optimizer is not None else getattr(keras.optimizers, name)
 
         def run(inputs, gradients, lr, **hyper):
             dtype = str(np.asarray(inputs["p"][0]).dtype)
@@ -61,7 +62,7 @@ def _runner(name: str, arguments: dict, options: dict):
                 keras.config.set_floatx(before)
             return out
 
-        run.__qualname__ = call_label("keras.optimizers." + name, options)
+        run.__qualname__ = label or call_label("keras.optimizers." + name, options)
         run.__optverify_lists__ = True
         return run
 

@@ -1,6 +1,6 @@
-"""optax-style factories from other packages (functions whose first argument is learning_rate), scanned and
-cross-checked as torch collections are: on a fake collection (tests/planted/optax_fakes.py), and on
-optax.contrib where optax is installed."""
+"""optax-style factories (functions whose first argument is learning_rate) and Keras optimizer classes from other
+packages, scanned and cross-checked as torch collections are: on fake collections (tests/planted/optax_fakes.py,
+keras_fakes.py), and on optax.contrib and keras.optimizers where they are installed."""
 import pytest
 
 pytest.importorskip("optax")
@@ -53,3 +53,39 @@ def test_optax_contrib_ademamix_with_alpha_0_is_adam_with_decoupled_decay():
     assert row.status == "matched" and row.rule == "adam", crosscheck.text([row])
     assert row.fingerprint.summary()["decay"] == "decoupled"
     assert any("pinned alpha=0.0: AdEMAMix with α = 0" in n for n in row.notes)
+
+
+# Keras optimizer classes from another package (tests/planted/keras_fakes.py), scanned the same way.
+
+def _require_keras():
+    """The keras adapter, which chooses the JAX backend before keras is imported; skip without keras."""
+    from verify.adapters.frameworks import keras_adapter
+
+    try:
+        keras_adapter.require()
+    except ImportError as exc:
+        pytest.skip(str(exc))
+    return keras_adapter
+
+
+def test_keras_classes_from_another_package_are_scanned_and_named():
+    _require_keras()
+    candidates = {c.label: c for c in ecosystem.scan("keras_fakes")}
+    assert list(candidates) == ["keras_fakes.NormalizedSGD()", "keras_fakes.PaperAdam()"]
+    assert {c.driver for c in candidates.values()} == {"keras"}
+    row = ecosystem.crosscheck_candidate(candidates["keras_fakes.PaperAdam()"], examples=FAST)
+    assert row.status == "matched" and row.fingerprint.summary() == {
+        "eps_mode": "after_correction", "bias_correction": True, "decay": "decoupled", "amsgrad": "off"}
+    row = ecosystem.crosscheck_candidate(candidates["keras_fakes.NormalizedSGD()"], examples=FAST)
+    assert row.status == "no rule yet" and "(the same tensor) after step 1" in row.notes[0]
+
+
+def test_keras_own_optimizers_scanned_are_run_as_the_hand_made_targets():
+    """--package keras.optimizers: Nadam behaves as ψ = 1 and Lion rejects β1 = 0 (OVERRIDES), as the keras
+    adapter's targets say (their conventions: test_frameworks.py)."""
+    keras_adapter = _require_keras()
+    hand = {t.label: t for t in keras_adapter.targets()}
+    for name, rule in [("Nadam", "nadam"), ("Lion", "lion")]:
+        scanned = ecosystem.from_spec(f"keras.optimizers:{name}").target(rule)
+        made = hand[f"keras.optimizers.{name}()"]
+        assert (scanned.arguments, scanned.pinned, scanned.positive) == (made.arguments, made.pinned, made.positive)
