@@ -15,6 +15,7 @@ one planted difference:
 * ``NormalizedSGD``: SGD on g/‖g‖, the norm per tensor: coupled within a tensor, so no elementwise rule's;
 * ``ClippedSGD``: SGD on the gradients clipped to a global norm of 1 (across every tensor): coupled across
   tensors — but only once a gradient's norm exceeds 1, so the probe must see it at the package's defaults;
+* ``ProjectedSGD``: SGD with a projection on matrices only: elementwise on vectors, where it is SGD;
 * ``GroupsOnlySGD``: takes only parameter groups it labels itself (as Muon does): it does not run on a plain
   list of tensors;
 * ``Adam`` is also re-exported from torch under ``TorchAdam``: a scan must not list it as the package's.
@@ -121,7 +122,8 @@ class Orbit(torch.optim.Optimizer):
 
 
 class _SGDOn(torch.optim.Optimizer):
-    """p ← p − lr·direction(gradients); subclasses say what the direction is."""
+    """SGD with momentum on direction(gradients) (buffer b ← μ·b + d from b₁ = d₁, p ← p − lr·b: torch's
+    convention); subclasses say what the direction is."""
 
     def __init__(self, params, lr=0.1, momentum=0.0):
         super().__init__(params, dict(lr=lr, momentum=momentum))
@@ -131,7 +133,9 @@ class _SGDOn(torch.optim.Optimizer):
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             for p, d in zip(params, self._directions([p.grad for p in params])):
-                p.sub_(group["lr"] * d)
+                state = self.state[p]
+                state["b"] = d.clone() if "b" not in state else group["momentum"] * state["b"] + d
+                p.sub_(group["lr"] * state["b"])
 
 
 class NormalizedSGD(_SGDOn):
@@ -143,6 +147,13 @@ class ClippedSGD(_SGDOn):
     def _directions(self, grads):
         total = torch.sqrt(sum((g * g).sum() for g in grads))
         return [g * min(1.0, 1.0 / float(total)) for g in grads]
+
+
+class ProjectedSGD(_SGDOn):
+    """SGD that removes each matrix row's mean gradient (a projection, as AdamP/SGDP apply to matrices only)."""
+
+    def _directions(self, grads):
+        return [g - g.mean(dim=1, keepdim=True) if g.dim() == 2 else g for g in grads]
 
 
 class GroupsOnlySGD(_SGDOn):

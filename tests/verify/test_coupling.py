@@ -80,3 +80,18 @@ def test_one_that_refuses_float64_is_probed_in_float32():
         return [g / np.linalg.norm(g) for g in gs]
     result = probe(_runner(float32_only), 0.1)
     assert result.layout == LAYOUTS[0] and "(the same tensor)" in result.describe()
+
+
+def test_coupled_only_where_a_matrix_is_is_surveyable_on_vectors():
+    """AdamP-like: a projection applied to matrices only; on vectors the optimizer is elementwise."""
+    def projects_matrices(gs, t):
+        return [g - g.mean(axis=1, keepdims=True) if g.ndim == 2 else np.tanh(g) for g in gs]
+    result = probe(_runner(projects_matrices), 0.1)
+    assert not result.elementwise and result.vectors_elementwise and result.surveyable
+    assert result.describe().startswith("elementwise on vectors only, so this row holds for 1-D parameters: with a "
+                                        "matrix, changing only the gradient of p[1][0, 0] changed p[1][0, 1]")
+
+
+def test_coupled_on_vectors_too_is_not_surveyable():
+    result = probe(_runner(lambda gs, t: [g / np.linalg.norm(g) for g in gs]), 0.1)
+    assert not result.vectors_elementwise and not result.surveyable

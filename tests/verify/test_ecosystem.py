@@ -70,7 +70,8 @@ def test_scan_lists_the_package_classes_only():
     assert labels == ["ecosystem_fakes.Adam()", "ecosystem_fakes.AdamF32Update()", "ecosystem_fakes.ClippedSGD()",
                       "ecosystem_fakes.DecoupleAdam()", "ecosystem_fakes.DecoupleAdam(weight_decouple=True)",
                       "ecosystem_fakes.GroupsOnlySGD()", "ecosystem_fakes.GroupsOnlySGD(nesterov=True)", "ecosystem_fakes.NormalizedSGD()", "ecosystem_fakes.Orbit()",
-                      "ecosystem_fakes.RenamedAdam(nu=1.0)", "ecosystem_fakes.ZeroShyAdam()"]
+                      "ecosystem_fakes.ProjectedSGD()", "ecosystem_fakes.RenamedAdam(nu=1.0)",
+                      "ecosystem_fakes.ZeroShyAdam()"]
 
 
 def test_adam_is_named(rows):
@@ -187,11 +188,17 @@ def test_a_crash_is_reported_with_the_input_it_crashed_on(rows):
     assert "gradients at step 1 = all 0" in row.fingerprint.error
 
 
-def test_the_switches_of_one_that_does_not_run_are_not_run_again():
-    rows = crosscheck.crosscheck([], packages=["ecosystem_fakes"], rules={"sgd"}, examples=FAST)
-    labels = [r.optimizer for r in rows]
-    assert "ecosystem_fakes.GroupsOnlySGD()" in labels and "ecosystem_fakes.GroupsOnlySGD(nesterov=True)" not in labels
-    assert all(r.status == "no rule yet" for r in rows)
+def test_sgd_like_fakes_the_switches_of_one_that_does_not_run_and_a_matrix_only_coupling():
+    rows = {r.optimizer: r for r in crosscheck.crosscheck([], packages=["ecosystem_fakes"], rules={"sgd"},
+                                                          examples=FAST)}
+    assert "ecosystem_fakes.GroupsOnlySGD()" in rows and "ecosystem_fakes.GroupsOnlySGD(nesterov=True)" not in rows
+    projected = rows.pop("ecosystem_fakes.ProjectedSGD()")
+    assert all(r.status == "no rule yet" for r in rows.values())
+    # elementwise on the vectors the survey draws: SGD there, in torch's convention; and the row says so
+    assert projected.status == "matched" and projected.rule == "sgd", crosscheck.text([projected])
+    summary = projected.fingerprint.summary()  # (no dampening, no decay argument: init and decay undecided)
+    assert (summary["lr_position"], summary["nesterov"]) == ("outside_buffer", False)
+    assert projected.notes[-1].startswith("elementwise on vectors only, so this row holds for 1-D parameters")
 
 
 @pytest.mark.parametrize("name", ["Adam", "AdamF32Update", "RenamedAdam", "ZeroShyAdam"])

@@ -27,6 +27,7 @@ LAYOUTS = (((6,), (3, 4)), ((3, 4), (2, 5)), ((6,), (5,)))
 # float64 first (the finest comparison); float32 where an optimizer refuses float64 (it is then still probed, and
 # the survey's float64 examples show the refusal as a crash with its input).
 DTYPES = (np.float64, np.float32)
+VECTORS = LAYOUTS[2]  # what every survey draws (lists of 1-D tensors)
 STEPS = 10  # D-Adaptation and Prodigy move their global step size only after a few steps (optax's prodigy: step 9)
 
 
@@ -35,15 +36,23 @@ class Coupling:
     layout: tuple | None  # the shapes it ran on; None: it ran on none of LAYOUTS
     moved: str = ""  # "" when no other element moved; else which one, and how
     error: str = ""  # why it ran on no layout
+    vectors_elementwise: bool = False  # coupled where a matrix is, but no element moved on vectors only (AdamP)
 
     @property
     def elementwise(self) -> bool:
         """No element moved in a run that worked (not a proof: see the module's docstring)."""
         return self.layout is not None and not self.moved
 
+    @property
+    def surveyable(self) -> bool:
+        """Worth trying as an elementwise rule: elementwise, or elementwise on the vectors every survey draws."""
+        return self.elementwise or self.vectors_elementwise
+
     def describe(self) -> str:
         if self.layout is None:
             return f"it does not run as a per-parameter optimizer on a plain list of tensors: {self.error}"
+        if self.moved and self.vectors_elementwise:
+            return f"elementwise on vectors only, so this row holds for 1-D parameters: with a matrix, {self.moved}"
         if self.moved:
             return f"not elementwise: {self.moved} — a norm, an orthogonalisation or a preconditioner couples the " \
                    "elements, so no elementwise rule applies"
@@ -88,24 +97,37 @@ def _one_line(exc: Exception, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _moved(run, lr: float, shapes, dtype, seed: int) -> str:
+    """Run twice on ``shapes``, the second time with the gradient of the last tensor's first element changed at
+    every step; the first other element that moved, described ("" when none).  Raises what ``run`` raises."""
+    rng = np.random.default_rng(seed)
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    gradients = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(STEPS)]
+    changed = [[g.copy() for g in step] for step in gradients]
+    for step in changed:
+        step[-1].flat[0] = 4.0 * step[-1].flat[0] + 1.0
+    _reseed(seed)
+    base = run({"p": [p.copy() for p in start]}, gradients, [lr] * STEPS)
+    _reseed(seed)
+    perturbed = run({"p": [p.copy() for p in start]}, changed, [lr] * STEPS)
+    return _first_moved(shapes, base, perturbed, start)
+
+
 def probe(run, lr: float, *, seed: int = 0) -> Coupling:
     """``run(inputs, gradients, lr, **hyperparameters)`` as a Target's runner gives it, at its defaults."""
     errors = []
     for shapes, dtype in itertools.product(LAYOUTS, DTYPES):
-        rng = np.random.default_rng(seed)
-        start = [rng.standard_normal(s).astype(dtype) for s in shapes]
-        gradients = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(STEPS)]
-        changed = [[g.copy() for g in step] for step in gradients]
-        for step in changed:
-            step[-1].flat[0] = 4.0 * step[-1].flat[0] + 1.0
         try:
-            _reseed(seed)
-            base = run({"p": [p.copy() for p in start]}, gradients, [lr] * STEPS)
-            _reseed(seed)
-            perturbed = run({"p": [p.copy() for p in start]}, changed, [lr] * STEPS)
+            moved = _moved(run, lr, shapes, dtype, seed)
         except Exception as exc:  # noqa: BLE001 — a third party's optimizer may raise anything; it is reported
             errors.append(f"{shapes} {np.dtype(dtype).name}: {_one_line(exc)}")
             continue
-        return Coupling(shapes, _first_moved(shapes, base, perturbed, start))
+        on_vectors = False
+        if moved and shapes != VECTORS:  # coupled on a layout with a matrix: is it elementwise on vectors?
+            try:
+                on_vectors = not _moved(run, lr, VECTORS, dtype, seed)
+            except Exception:  # noqa: BLE001 — it refuses vectors: not elementwise there either
+                on_vectors = False
+        return Coupling(shapes, moved, vectors_elementwise=on_vectors)
     messages = {e.partition(": ")[2] for e in errors}
     return Coupling(None, error=messages.pop() if len(messages) == 1 else "; ".join(errors))

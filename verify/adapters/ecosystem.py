@@ -435,17 +435,27 @@ def probe_candidate(c: Candidate):
 
 
 def crosscheck_candidate(c: Candidate, *, examples=30, seed=0):
-    """Try ``c`` as each of its rules until one matches.  None matching: the row of the rule whose closest
-    variant comes closest (diagnosis.py), with a minimal counterexample against that variant."""
-    from verify.adapters.crosscheck import Row, crosscheck_target
-    from verify.adapters.diagnosis import add_hint, closest_of
-    from verify.checks.elementwise import check_trajectory, without_shrinking
+    """Probe ``c`` (coupling.py), then try it as each of its rules until one matches.  None matching: the row of
+    the rule whose closest variant comes closest (diagnosis.py), with a minimal counterexample against it."""
+    from verify.adapters.crosscheck import Row
 
     if c.outside:
         return Row(c.package, c.label, "", "no rule yet", notes=[c.outside])
     coupling = probe_candidate(c)
-    if not coupling.elementwise:
+    if not coupling.surveyable:
         return Row(c.package, c.label, "", "no rule yet", notes=[coupling.describe(), *c.target(c.rule).notes])
+    row = _first_match_or_closest(c, examples, seed)
+    if not coupling.elementwise:
+        row.notes.append(coupling.describe())
+    return row
+
+
+def _first_match_or_closest(c: Candidate, examples: int, seed: int):
+    """Try ``c`` as each of its rules until one matches; else the closest rule's row, diagnosed."""
+    from verify.adapters.crosscheck import crosscheck_target
+    from verify.adapters.diagnosis import add_hint, closest_of
+    from verify.checks.elementwise import check_trajectory, without_shrinking
+
     rows = []
     for rule in c.rules:
         row = crosscheck_target(c.target(rule), examples=examples, seed=seed, shrink=False)
