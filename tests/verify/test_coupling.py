@@ -95,3 +95,13 @@ def test_coupled_only_where_a_matrix_is_is_surveyable_on_vectors():
 def test_coupled_on_vectors_too_is_not_surveyable():
     result = probe(_runner(lambda gs, t: [g / np.linalg.norm(g) for g in gs]), 0.1)
     assert not result.vectors_elementwise and not result.surveyable
+
+
+def test_a_coupling_across_tensors_is_global_even_if_a_vectors_run_misses_it():
+    """A global statistic that moves a vector's step when a matrix's gradient changes is not vectors-only, though
+    it happens to stay put in a run on vectors alone (as Prodigy's estimate can for ten steps)."""
+    def global_on_matrices(gs, t):
+        scale = 1.0 + 1e-6 * sum(float(np.abs(g).sum()) for g in gs if g.ndim == 2)
+        return [g * scale for g in gs]
+    result = probe(_runner(global_on_matrices), 0.1)
+    assert "(another tensor)" in result.describe() and not result.surveyable

@@ -72,8 +72,10 @@ def _where(shapes, k: int, index: int) -> str:
     return f"p[{k}][{', '.join(str(int(i)) for i in position)}]"
 
 
-def _first_moved(shapes, base, perturbed, start) -> str:
-    """The first element other than the perturbed one whose value differs between the runs, described."""
+def _first_moved(shapes, base, perturbed, start) -> tuple:
+    """The first element other than the perturbed one whose value differs between the runs: (its tensor's index,
+    a description); (None, "") when none did.  Tensors in order, so a later tensor's index means none before it
+    moved."""
     last = len(shapes) - 1
     for t, (a_step, b_step) in enumerate(zip(base, perturbed), start=1):
         for k, (a, b) in enumerate(zip(a_step, b_step)):
@@ -87,9 +89,9 @@ def _first_moved(shapes, base, perturbed, start) -> str:
                 where = "the same tensor" if k == last else "another tensor"
                 moved = abs(a[i] - before)  # how far the first run moved it from the start
                 relative = abs(b[i] - a[i]) / max(moved, np.finfo(np.float64).tiny)
-                return (f"changing only the gradient of {_where(shapes, last, 0)} changed {_where(shapes, k, i)} "
-                        f"({where}) after step {t}, by {relative:.2g} of the distance it had moved")
-    return ""
+                return k, (f"changing only the gradient of {_where(shapes, last, 0)} changed {_where(shapes, k, i)} "
+                           f"({where}) after step {t}, by {relative:.2g} of the distance it had moved")
+    return None, ""
 
 
 def _one_line(exc: Exception, limit: int = 200) -> str:
@@ -97,9 +99,9 @@ def _one_line(exc: Exception, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _moved(run, lr: float, shapes, dtype, seed: int) -> str:
+def _moved(run, lr: float, shapes, dtype, seed: int) -> tuple:
     """Run twice on ``shapes``, the second time with the gradient of the last tensor's first element changed at
-    every step; the first other element that moved, described ("" when none).  Raises what ``run`` raises."""
+    every step; the first other element that moved (_first_moved).  Raises what ``run`` raises."""
     rng = np.random.default_rng(seed)
     start = [rng.standard_normal(s).astype(dtype) for s in shapes]
     gradients = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(STEPS)]
@@ -118,14 +120,16 @@ def probe(run, lr: float, *, seed: int = 0) -> Coupling:
     errors = []
     for shapes, dtype in itertools.product(LAYOUTS, DTYPES):
         try:
-            moved = _moved(run, lr, shapes, dtype, seed)
+            tensor, moved = _moved(run, lr, shapes, dtype, seed)
         except Exception as exc:  # noqa: BLE001 — a third party's optimizer may raise anything; it is reported
             errors.append(f"{shapes} {np.dtype(dtype).name}: {_one_line(exc)}")
             continue
+        # Coupled within a matrix only (no other tensor moved): is it elementwise on vectors?  A coupling across
+        # tensors (a global norm, D-Adaptation's estimate) is global, whatever a vectors-only run happens to show.
         on_vectors = False
-        if moved and shapes != VECTORS:  # coupled on a layout with a matrix: is it elementwise on vectors?
+        if moved and tensor == len(shapes) - 1 and len(shapes[tensor]) > 1:
             try:
-                on_vectors = not _moved(run, lr, VECTORS, dtype, seed)
+                on_vectors = not _moved(run, lr, VECTORS, dtype, seed)[1]
             except Exception:  # noqa: BLE001 — it refuses vectors: not elementwise there either
                 on_vectors = False
         return Coupling(shapes, moved, vectors_elementwise=on_vectors)
