@@ -510,12 +510,14 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_bench)
     s = sub.add_parser("crosscheck", help="which convention does each framework's optimizer follow?")
     s.add_argument("sources", nargs="*", help="torch, optax, keras, scipy (default: all four), module:function, "
-                                              "or module:OptimizerClass (any torch.optim.Optimizer subclass)")
+                                              "or module:Optimizer (a torch or Keras optimizer class, an optax-style "
+                                              "factory)")
     s.add_argument("--package", action="append", metavar="MODULE",
-                   help="every torch.optim.Optimizer subclass this package defines (e.g. pytorch_optimizer); "
-                        "repeat for more")
+                   help="every torch or Keras optimizer class and optax-style factory this package defines (e.g. "
+                        "pytorch_optimizer, optax.contrib); repeat for more")
     s.add_argument("--installed", action="store_true",
-                   help="every framework and optimizer collection importable here (pytorch_optimizer, optimi, ...)")
+                   help="every framework and optimizer collection importable here (pytorch_optimizer, optimi, "
+                        "optax.contrib, ...)")
     s.add_argument("--rule", help="the rule a module:function implements: an elementwise rule (`optverify list`), "
                                   "or one of your own, module:RULE")
     s.add_argument("--only", nargs="+", metavar="RULE", help="only these rules' optimizers")
