@@ -58,12 +58,14 @@ def trust_ratio(conv: dict, w_norm, u_norm, eps):
     return sp.Piecewise((1, sp.Or(sp.Eq(top, 0), sp.Eq(u_norm, 0))), (top / bottom, True))
 
 
-def _build(conv: dict, arrays: dict, hyper: dict, ratio_of=trust_ratio):
-    """One step on one tensor; ``ratio_of`` is the trust ratio (a planted copy of the rule swaps it)."""
+def _build(conv: dict, arrays: dict, hyper: dict, ratio_of=trust_ratio, square=lambda x: x**2, decays=True):
+    """One step on one tensor.  A planted copy of the rule swaps a piece: ``ratio_of`` (the trust ratio),
+    ``square`` (what v averages), ``decays`` (False: λ is taken and ignored, as some collections do)."""
     w, g, m, v = arrays["w"], arrays["g"], arrays["m"], arrays["v"]
     lr, b1, b2, eps, wd, t = (hyper[k] for k in ("lr", "b1", "b2", "eps", "weight_decay", "step"))
+    wd = wd if decays else 0
     m_new = b1 * m + (1 - b1) * g
-    v_new = b2 * v + (1 - b2) * _elementwise(lambda x: x**2, g)
+    v_new = b2 * v + (1 - b2) * _elementwise(square, g)
     if conv["bias_correction"] == "moments":
         m_hat, v_hat = m_new / (1 - b1**t), v_new / (1 - b2**t)
     else:

@@ -1,6 +1,7 @@
 """Gradient, steepest and coordinate descent: every derivation proves, and a planted change in a copy of a rule
 (tests/planted/descent_mutants.py: RULE_MUTANTS) fails exactly the derivations whose claim it breaks."""
 import pytest
+import sympy as sp
 from descent_mutants import RULE_MUTANTS
 
 from derivations import DERIVATIONS, MATRIX_RULES, check_step, derivations_about
@@ -51,3 +52,11 @@ def test_rule_axes_and_defaults():
     assert coordinate_descent.RULE.conventions() == {"order": "cyclic", "block": "single"}
     assert len(list(steepest_descent.RULE.variants())) == 6
     assert not gradient_descent.RULE.hyperparameter("momentum").contains(1.0)
+
+
+def test_the_standardisation_witness_fails_where_standardising_does_not_raise_kappa(monkeypatch):
+    """Planted witness data: C = diag(50, 1, 1) standardises to R = I (κ = 1 < κ(C)); the bounds on C still hold,
+    so exactly the κ(R) > κ(C) step fails."""
+    monkeypatch.setattr(gradient_descent, "WITNESS_C", sp.diag(50, 1, 1))
+    failed = [s.name for s in gradient_descent.whitening().steps if not check_step(s).ok]
+    assert failed == ["κ(R) ≥ ratio of two Rayleigh quotients of R > 152 ≥ κ(C)"]

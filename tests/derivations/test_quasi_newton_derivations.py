@@ -40,6 +40,30 @@ def test_a_bfgs_rule_with_its_factors_swapped_fails_the_secant_equation():
     assert check_step(good).ok
 
 
+def _rho_over_ss(M, s, y):  # ρ = 1/sᵀs where the update needs 1/yᵀs
+    rho = 1 / (s.T * s)[0]
+    left = sp.eye(M.shape[0]) - rho * s * y.T
+    return left * M * left.T + rho * s * s.T
+
+
+def _bfgs_stepping_with(update):
+    """BFGS whose step follows the planted M (``_bfgs_with`` changes the M it reports, not the step)."""
+    def build(conv, x, oracle, state, first, hyper):
+        M = state["M"] if first else update(state["M"], state["s"], state["y"])
+        d = -M * oracle.g
+        return (("M", M), ("d", d)) + bfgs._exact_step(x, oracle.g, oracle.H, d)
+
+    return dataclasses.replace(bfgs.BFGS, build=build)
+
+
+@pytest.mark.parametrize("update", [_rho_over_ss, _dfp_order])
+def test_a_bfgs_rule_stepping_with_a_wrong_update_fails_quadratic_termination(update):
+    """ρ = 1/sᵀs, or the factors swapped: the steps no longer make CG's iterates nor reach A⁻¹b in n steps."""
+    first = bfgs.quadratic_termination(_bfgs_stepping_with(update)).steps[:2]  # n = 2: iterates, A⁻¹b
+    assert [check_step(step).ok for step in first] == [False, False]
+    assert all(check_step(step).ok for step in bfgs.quadratic_termination().steps[:2])
+
+
 def test_an_lbfgs_rule_with_the_inverse_scaling_fails_the_gamma_step():
     def build(conv, x, oracle, state, first, hyper):
         out = dict(bfgs._build_lbfgs(conv, x, oracle, state, first, hyper))

@@ -156,6 +156,14 @@ def _rule_mutants():
             out.update(alpha=a, x=x + a * v)
         return tuple(out.items())
 
+    def l2_unnormalised(conv, x, oracle, state, first, hyper):
+        out = dict(steepest_descent._build(conv, x, oracle, state, first, hyper))
+        if conv["norm"] == "l2":  # -g, not -g/‖g‖₂: the step's length is ‖g‖ times what the rule says
+            g, v = oracle.g, -oracle.g
+            a = hyper["lr"] if conv["step"] == "fixed" else -dot(g, v) / dot(v, oracle.H * v)
+            out.update(v=v, alpha=a, x=x + a * v)
+        return tuple(out.items())
+
     def jacobi_sweep(conv, x, oracle, state, first, hyper):
         g, H, x = oracle.g, oracle.H, sp.Matrix(x)
         for i in range(x.shape[0]):  # every coordinate from the sweep's starting gradient
@@ -169,6 +177,8 @@ def _rule_mutants():
                                                      {"gradient_descent.rates", "gradient_descent.rotation_invariance"}),
         "sd: ℓ∞ direction -g/‖g‖∞": (dataclasses.replace(sd, build=linf_scaled), {"steepest_descent.directions"}),
         "sd: GD's α along v": (dataclasses.replace(sd, build=gd_alpha_on_v), {"steepest_descent.line_search"}),
+        "sd: ℓ2 direction -g, not normalised": (dataclasses.replace(sd, build=l2_unnormalised),
+                                               {"steepest_descent.directions", "steepest_descent.seed_ratio_witness"}),
         "cd: Jacobi sweep": (dataclasses.replace(cd, build=jacobi_sweep),
                              {"coordinate_descent.gauss_seidel", "coordinate_descent.bad_case",
                               "coordinate_descent.rotation_witness"}),

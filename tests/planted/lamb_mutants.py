@@ -124,7 +124,10 @@ def _rule_mutants():
     from derivations.optimizers import lamb
 
     def with_ratio(ratio_of):
-        return dataclasses.replace(lamb.RULE, build=functools.partial(lamb._build, ratio_of=ratio_of))
+        return with_build(ratio_of=ratio_of)
+
+    def with_build(**pieces):
+        return dataclasses.replace(lamb.RULE, build=functools.partial(lamb._build, **pieces))
 
     def no_guard(conv, wn, un, eps):  # the ratio's formula everywhere: 0 at w = 0, 0/0 at u = 0
         top = sp.Min(wn, lamb.CLIP) if conv["weight_norm_clip"] == "clamp_10" else wn
@@ -138,6 +141,11 @@ def _rule_mutants():
     return {
         "clamp_10 claimed, not applied": (with_ratio(clip_ignored), {"lamb.relative_step"}),
         "no zero-norm guard": (with_ratio(no_guard), {"lamb.zero_norm"}),
+        # v averages |g|: m/√v is no longer c·sign(g); the trust ratio still fixes the step's length
+        "|g| instead of g² in v": (with_build(square=sp.Abs), {"lamb.first_step_sign"}),
+        # λ taken and ignored (pytorch_optimizer's AdamP/SGDP/AdamWSN with weight_decouple=False): the witness
+        # that the correction acts through λ sees no difference any more
+        "weight decay ignored": (with_build(decays=False), {"lamb.bias_correction_cancels"}),
     }
 
 
