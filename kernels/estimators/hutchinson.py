@@ -41,7 +41,8 @@ def _quadratic_forms(xp, A, probes):
     if callable(A):
         products = xp.stack([xp.asarray(A(x), dtype=probes.dtype) for x in probes])  # row j: A x_j
     else:
-        check.like("A", A, probes[:1].T @ probes[:1], "an n×n matrix of the probes' kind")
+        n = probes.shape[1]  # the n×n exemplar is a broadcast view: no n×n temporary per call
+        check.like("A", A, xp.broadcast_to(probes[:1, :1], (n, n)), "an n×n matrix of the probes' kind")
         check.finite("A", A)
         products = probes @ A.T  # row j: (A x_j)ᵀ
     if products.shape != probes.shape:

@@ -130,7 +130,9 @@ def test_kernels_take_randomness_as_arguments():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: hutchinson_trace(np.eye(3), np.ones((2, 4))), "A"),
+    (lambda: hutchinson_trace(np.eye(3), np.ones((2, 4))), "A has shape .3, 3. but an n×n matrix"),
+    (lambda: hutchinson_trace(np.eye(4, dtype=np.float32), np.ones((2, 4))), "A has dtype float32"),
+    (lambda: hutchinson_trace([[1.0]], np.ones((2, 1))), "A must be a NumPy or CuPy array"),
     (lambda: hutchinson_trace(np.eye(3), np.ones(3)), "probes"),
     (lambda: hutchinson_trace(np.eye(2), np.array([[np.nan, 1.0]])), "probes"),
     (lambda: rademacher_probes(np.array([0, 2])), "bits"),
