@@ -55,8 +55,9 @@ from verify.checks.reduction import (
     _exact,
     _f32,
     _mp,
-    _shapes,
     _values,
+    draw_tensors,
+    returned_like,
 )
 from verify.reference.tolerance import REASSOCIATION_FACTOR, smallest_subnormal, unit_roundoff
 
@@ -201,9 +202,7 @@ def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        dtype = data.draw(dtype_draw, label="dtype")
-        shapes = data.draw(st.lists(_shapes(max_size), min_size=1, max_size=4), label="tensors")
-        params = [_array(data.draw, dtype, s, f"w[{i}]") for i, s in enumerate(shapes)]
+        dtype, shapes, params = draw_tensors(data, dtype_draw, max_size)
         ms = [_array(data.draw, dtype, s, f"m[{i}]", zero_weight=5) for i, s in enumerate(shapes)]
         vs = [_positive(data.draw, dtype, s, f"v[{i}]") for i, s in enumerate(shapes)]
         hyper = {k: _f32(data.draw(HYPER_DRAWS[k], label=k)) for k in HYPERPARAMETERS}
@@ -231,12 +230,7 @@ def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES
                 tracker.mismatch(f"returned {[len(a) for a in got]} arrays for {len(params)} tensors", context)
             for i, (ref, w) in enumerate(zip(refs, params)):
                 for what, array in zip(("w", "m", "v"), (got[0][i], got[1][i], got[2][i])):
-                    if array.shape != w.shape or array.dtype != w.dtype:
-                        tracker.mismatch(f"{what}[{i}]: returned shape {array.shape}, dtype {array.dtype}; "
-                                         f"expected {w.shape}, {w.dtype}", context)
-                    if not np.isfinite(array).all():
-                        tracker.mismatch(f"{what}[{i}] is not finite: {array.tolist()} (step {t}, trust ratio "
-                                         f"{ref['ratio']:.6g})", context)
+                    returned_like(tracker, f"{what}[{i}]", array, w, ref["ratio"], t, context)
                     _compare(tracker, what, array, *ref[what], w.shape, dict(context, tensor=i))
             params, ms, vs = ([np.array(a) for a in arrays] for arrays in got)
 

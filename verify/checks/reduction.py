@@ -253,6 +253,23 @@ def _compare(tracker, what: str, got, expected, allowed, shape, context):
     tracker.compare_ratios(what, error, allowed, context)
 
 
+def draw_tensors(data, dtype_draw, max_size: int):
+    """The dtype, the shapes of 1 to 4 tensors and the parameters, drawn as every per-tensor check draws them."""
+    dtype = data.draw(dtype_draw, label="dtype")
+    shapes = data.draw(st.lists(_shapes(max_size), min_size=1, max_size=4), label="tensors")
+    return dtype, shapes, [_array(data.draw, dtype, s, f"w[{i}]") for i, s in enumerate(shapes)]
+
+
+def returned_like(tracker, what: str, got, like, ratio, step: int, context) -> None:
+    """An implementation's returned tensor must have the parameter's shape and dtype and be finite (the trust
+    ratio it was computed with in the message: a NaN there usually comes from 0/0 in the ratio)."""
+    if got.shape != like.shape or got.dtype != like.dtype:
+        tracker.mismatch(f"{what}: returned shape {got.shape}, dtype {got.dtype}; expected {like.shape}, "
+                         f"{like.dtype}", context)
+    if not np.isfinite(got).all():
+        tracker.mismatch(f"{what} is not finite: {got.tolist()} (step {step}, trust ratio {ratio:.6g})", context)
+
+
 def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES, max_size=5, name=None,
                xp=np, steps=3) -> MatrixReport:
     tracker = Tracker()
@@ -262,9 +279,7 @@ def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES
     @hypothesis_settings(examples)
     @given(st.data())
     def run(data):
-        dtype = data.draw(dtype_draw, label="dtype")
-        shapes = data.draw(st.lists(_shapes(max_size), min_size=1, max_size=4), label="tensors")
-        params = [_array(data.draw, dtype, s, f"w[{i}]") for i, s in enumerate(shapes)]
+        dtype, shapes, params = draw_tensors(data, dtype_draw, max_size)
         bufs = [_array(data.draw, dtype, s, f"buf[{i}]", zero_weight=5) for i, s in enumerate(shapes)]
         hyper = {k: _f32(data.draw(HYPER_DRAWS[k], label=k)) for k in HYPERPARAMETERS}
         k = data.draw(steps_draw, label="steps")
@@ -291,12 +306,7 @@ def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES
                                  f"tensors", context)
             for i, (ref, w, gw, gb) in enumerate(zip(refs, params, got_params, got_bufs)):
                 for what, got in ((f"w[{i}]", gw), (f"buf[{i}]", gb)):
-                    if got.shape != w.shape or got.dtype != w.dtype:
-                        tracker.mismatch(f"{what}: returned shape {got.shape}, dtype {got.dtype}; expected "
-                                         f"{w.shape}, {w.dtype}", context)
-                    if not np.isfinite(got).all():
-                        tracker.mismatch(f"{what} is not finite: {got.tolist()} (step {t}, trust ratio "
-                                         f"{ref['ratio']:.6g})", context)
+                    returned_like(tracker, what, got, w, ref["ratio"], t, context)
                 _compare(tracker, "w", gw, *ref["w"], w.shape, dict(context, tensor=i))
                 _compare(tracker, "buf", gb, *ref["buf"], w.shape, dict(context, tensor=i))
             params, bufs = [np.array(a) for a in got_params], [np.array(a) for a in got_bufs]
