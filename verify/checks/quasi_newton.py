@@ -166,6 +166,11 @@ def _problems(data, dtypes, max_size, tracker):
     return dtype, n, objective, x0, k
 
 
+def _context(objective, x0, dtype, **hyperparameters) -> dict:
+    """What every mismatch of an example reports: the objective, x_0, the hyperparameters and the dtype."""
+    return dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=hyperparameters, dtype=dtype)
+
+
 _last_error = [None]  # what the implementation last raised (for _run_until_refused)
 
 
@@ -216,8 +221,7 @@ def check_lbfgs(run_fn, conventions=None, *, examples=40, seed=0, dtypes=DTYPES,
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         m = data.draw(st.sampled_from(MEMORIES), label="memory")
         u = unit_roundoff(dtype)
-        context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(iterations=k, memory=m),
-                       dtype=dtype)
+        context = _context(objective, x0, dtype, iterations=k, memory=m)
         x_k, seen = _run_checked(tracker, run_fn, x0, k, objective, context, xp, memory=m)
         previous = None
         for t, (x, g, d, S, Y, _gamma) in enumerate(seen):
@@ -361,8 +365,7 @@ def check_bfgs(run_fn, conventions=None, *, examples=40, seed=0, dtypes=DTYPES, 
     def run(data):
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         u = unit_roundoff(dtype)
-        context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(iterations=k),
-                       dtype=dtype)
+        context = _context(objective, x0, dtype, iterations=k)
         x_k, seen = _run_checked(tracker, run_fn, x0, k, objective, context, xp)
         previous = None
         for t, (x, g, d, M) in enumerate(seen):
@@ -477,8 +480,7 @@ def check_nonlinear_cg(run_fn, conventions=None, *, examples=40, seed=0, dtypes=
     def run(data):
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         u = unit_roundoff(dtype)
-        context = dict(objective=objective.describe(), x=x0.tolist(), hyperparameters=dict(iterations=k),
-                       dtype=dtype)
+        context = _context(objective, x0, dtype, iterations=k)
         x_k, seen, raised = _run_until_refused(tracker, run_fn, x0, k, objective, context, xp, conv)
         g_prev = d_prev = None
         for t, (x, g, d) in enumerate(seen):
