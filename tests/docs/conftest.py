@@ -44,6 +44,20 @@ def _shared(tmp_path_factory, name: str, build) -> Path:
     return root / "site"
 
 
+SITE_GROUP = "docs-site"  # the xdist group of every test that reads a built site (the browser tests' too)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the node ids
+def pytest_collection_modifyitems(config, items):
+    """Tests that read a built site run on one worker (--dist loadgroup): that worker builds the site once and
+    uses it, while the other workers run other tests instead of waiting idle for its build (about 45 s)."""
+    if not config.pluginmanager.hasplugin("xdist"):  # the mark is xdist's (unknown, and pointless, without it)
+        return
+    for item in items:
+        if {"html_site", "markdown_site"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(SITE_GROUP))
+
+
 @pytest.fixture(scope="session")
 def html_site(tmp_path_factory) -> Path:
     from verify.docs.site import build

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cdp import Browser, errors, find_browser, requests
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("docs-site")  # with every test that reads the built site (conftest)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 COMMITTED = Path(__file__).resolve().parent / "adam_page.png"

@@ -8,6 +8,7 @@ import pytest
 
 from verify.adapters import crosscheck
 from verify.adapters.frameworks import NotInstalled, load
+from verify.checks.elementwise import without_shrinking
 
 EXPECTED = {  # label -> facts (axis: value) the run must find
     "torch.optim.SGD()": {"lr_position": "outside_buffer", "init": "first_gradient", "decay": "l2"},
@@ -54,7 +55,10 @@ def _targets(framework):
 @pytest.mark.parametrize("framework", ["torch", "optax", "keras"])
 def test_every_optimizer_follows_a_convention(framework):
     for target in _targets(framework):
-        row = crosscheck.crosscheck_target(target)
+        # status and conventions come from the survey (generation only); shrinking would only minimise the
+        # edges' counterexample, which nothing here reads (it cost 40 of keras' 56 s)
+        with without_shrinking():
+            row = crosscheck.crosscheck_target(target)
         assert row.status == "matched", crosscheck.text([row])
         summary = row.fingerprint.summary()
         for axis, value in EXPECTED.get(target.label, {}).items():
