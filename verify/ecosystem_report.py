@@ -2,11 +2,11 @@
 
     python -m verify.ecosystem_report [--out ecosystem.md] [--json ecosystem.json] [--examples 30] [PACKAGE ...]
 
-Every optimizer class of every collection importable here (default: verify.adapters.ecosystem.COLLECTIONS;
+Every optimizer (class or optax-style factory) of every collection importable here (default: verify.adapters.ecosystem.COLLECTIONS;
 those not installed get a "not installed" row) is cross-checked as `optverify crosscheck --package` does, and
 the table is written as Markdown with the versions that ran.  It prints a summary — how many rows matched a
 convention (per rule), followed none (with the diagnosis), have no rule yet, crashed — and the run's time.
-The CI smoke subset is tests/verify/test_ecosystem.py.
+The CI smoke subset is tests/verify/test_ecosystem.py and test_ecosystem_jax.py.
 """
 from __future__ import annotations
 

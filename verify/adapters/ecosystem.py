@@ -125,7 +125,7 @@ class Candidate:
     """One class of a package, ready to be tried against each of ``rules``."""
 
     package: str  # the import name of the collection, e.g. "pytorch_optimizer": the row's framework
-    optimizer: object  # the class (torch) or factory (optax)
+    optimizer: object  # the class (torch, Keras) or factory (optax)
     label: str  # e.g. "pytorch_optimizer.QHAdam(nus=(1.0, 1.0))"
     rules: tuple = ()  # in the order tried
     arguments: dict = field(default_factory=dict)  # our hyperparameter -> its argument, every one it maps
