@@ -152,15 +152,25 @@ def _derivations_of(found) -> list[str]:
     return list(found.derivations)
 
 
-def run_prove(names, progress: bool, jobs: int | None = None):
-    """A ``Proved`` (verify/core/proving.py) for each derivation of ``names`` (all: empty), proved on ``jobs``
-    worker processes (None: one per core), each derivation built in the worker that proves it."""
+def _prove_plan(names) -> tuple[list, list]:
+    """Labels and tasks proving each derivation of ``names`` (all: empty), each built in the worker that proves it;
+    a task returns a ``Proved`` (verify/core/proving.py)."""
     from derivations.registry import DERIVATIONS, derivation_names_matching
-    from verify.core.proving import prove
+    from verify.core.proving import prove_tasks
 
     chosen = derivation_names_matching(names)
-    return prove(chosen, DERIVATIONS.__getitem__, jobs,
-                 done=lambda i, n: _progress(progress, i, n, f"prove {chosen[i - 1]}"))
+    return [f"prove {n}" for n in chosen], prove_tasks(chosen, DERIVATIONS.__getitem__)
+
+
+def _run_labelled(labels, tasks, jobs, progress: bool) -> list:
+    from verify.core.parallel import run_all
+
+    return run_all(tasks, jobs, done=lambda i, total: _progress(progress, i, total, labels[i - 1]))
+
+
+def run_prove(names, progress: bool, jobs: int | None = None):
+    """A ``Proved`` for each derivation of ``names`` (all: empty), on ``jobs`` worker processes (None: one per core)."""
+    return _run_labelled(*_prove_plan(names), jobs, progress)
 
 
 def _prove_rows(results):
@@ -271,10 +281,16 @@ def _chosen_conventions(texts, name: str) -> dict:
     return chosen
 
 
-def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE,
-               implementation=None, label=None, conventions=None, jobs=1):
+def run_checks(names, backend, examples, seed, progress, *, jobs=1, **options):
     """Every check of ``names`` (all: None), in order; ``jobs`` worker processes (None: one per core) give the
     same reports as one: each check is seeded on its own.  CuPy runs here (a forked CUDA context is unusable)."""
+    labels, calls, workers = _check_plan(names, backend, examples, seed, jobs=jobs, **options)
+    return _run_labelled(labels, calls, workers, progress)
+
+
+def _check_plan(names, backend, examples, seed, *, dtypes=("float32", "float64"), deadline=DEFAULT_DEADLINE,
+                implementation=None, label=None, conventions=None, jobs=1):
+    """(labels, tasks, workers) of run_checks: a task returns its check's report."""
     workers_asked = jobs
     from verify.adapters.ours import array_module
     from verify.checks.catalogue import check_implementation, kind_of, rule_of
@@ -302,7 +318,6 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
         return lambda: check_implementation(n, implementation, conv, **options)
 
     from verify.checks.estimators import check_tasks
-    from verify.core.parallel import run_all
 
     labels = ["check {} {}".format(*t) for t in tasks]
     calls = [task(n, conv) for n, conv in tasks]
@@ -318,7 +333,7 @@ def run_checks(names, backend, examples, seed, progress, *, dtypes=("float32", "
             labels += [f"check {n}"] * len(family_tasks)
             calls += family_tasks
     workers = 1 if backend == "cupy" else workers_asked
-    return run_all(calls, workers, done=lambda i, total: _progress(progress, i, total, labels[i - 1]))
+    return labels, calls, workers
 
 
 def cmd_check(args) -> int:
@@ -338,10 +353,16 @@ def cmd_check(args) -> int:
     proving = [n for n in _names(items, lambda found: list(found.derivations)) if _is_derivation_name(n)]
     names = names or [n for n in checkable() if n not in ORIGINS]
     progress = not args.json
-    proofs = [] if args.no_prove or (args.names and not proving) else run_prove(proving, progress, args.jobs)
-    reports = run_checks(names, args.backend, args.examples, args.seed, progress, dtypes=args.dtypes,
-                         deadline=args.deadline, implementation=implementation, label=args.impl,
-                         conventions=conventions, jobs=args.jobs)
+    prove_labels, prove_calls = ([], []) if args.no_prove or (args.names and not proving) else _prove_plan(proving)
+    labels, calls, workers = _check_plan(names, args.backend, args.examples, args.seed, dtypes=args.dtypes,
+                                         deadline=args.deadline, implementation=implementation, label=args.impl,
+                                         conventions=conventions, jobs=args.jobs)
+    if workers == 1 and args.jobs != 1:  # the checks must run here (CuPy); the proofs still on every core
+        proofs = _run_labelled(prove_labels, prove_calls, args.jobs, progress)
+        reports = _run_labelled(labels, calls, 1, progress)
+    else:  # one pool: no worker waits at a barrier between the proofs and the checks
+        results = _run_labelled(prove_labels + labels, prove_calls + calls, workers, progress)
+        proofs, reports = results[:len(prove_calls)], results[len(prove_calls):]
     ok = all(r.ok for r in proofs) and all(r.passed for r in reports)
     if args.json:
         print(dumps(dict(ok=ok, seconds=round(time.perf_counter() - start, 2), proofs=_prove_json(proofs),

@@ -157,7 +157,7 @@ def no_proofs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("proved before validating the rule names")
 
-    monkeypatch.setattr(cli, "run_prove", refuse)
+    monkeypatch.setattr(cli, "_prove_plan", refuse)
 
 
 @pytest.mark.parametrize("name,kind", [("bias_variance", "family of derivations"), ("adam.closed_form", "derivation")])

@@ -44,7 +44,12 @@ def summary(result) -> Proved:
     return Proved(d.name, result.ok, result.seconds, steps, tuple(s.step.name for s in result.steps), d.scope)
 
 
+def prove_tasks(names, derivation: Callable) -> list[Callable]:
+    """One task per name: ``derivation(name)`` built (or returned) and proved where the task runs, a ``Proved``."""
+    return [lambda n=n: summary(derivation(n).check()) for n in names]
+
+
 def prove(names, derivation: Callable, jobs: int | None = None, done=None) -> list[Proved]:
-    """``Proved`` for each name, in order: ``derivation(name)`` builds (or returns) it, in the worker that proves it.
-    ``jobs``: worker processes (None: one per core); ``done(i, n)`` as the i-th result arrives."""
-    return run_all([lambda n=n: summary(derivation(n).check()) for n in names], jobs, done)
+    """``Proved`` for each name, in order, on ``jobs`` worker processes (None: one per core); ``done(i, n)`` as the
+    i-th result arrives."""
+    return run_all(prove_tasks(names, derivation), jobs, done)
