@@ -25,6 +25,10 @@ from derivations.core.proof import expect_linear
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+# In the group of the tests that build the docs site (tests/docs/conftest.py), and collected before them: the site
+# proves every derivation again, and on the worker that has just proved them here the proof steps are memoised
+# (derivations/core/proof.py), so the build takes about 11 s instead of 27.
+@pytest.mark.xdist_group("docs-site")
 @pytest.mark.parametrize("name", sorted(DERIVATIONS))
 def test_every_derivation_proves(name):
     result = DERIVATIONS[name].check()
