@@ -3,6 +3,7 @@
 import pytest
 import sympy as sp
 from descent_mutants import RULE_MUTANTS
+from rule_changes import first_failure
 
 from derivations import DERIVATIONS, MATRIX_RULES, check_step, derivations_about
 from derivations.optimizers import coordinate_descent, gradient_descent, steepest_descent
@@ -28,14 +29,10 @@ def test_every_descent_derivation_proves(name):
     assert result.ok, [s.message for s in result.failed_steps]
 
 
-def _first_failure(derivation):
-    return next((r for r in map(check_step, derivation.steps) if not r.ok), None)
-
-
 @pytest.mark.parametrize("label", sorted(RULE_MUTANTS))
 def test_a_planted_change_fails_exactly_the_proofs_it_breaks(label):
     mutant, expected = RULE_MUTANTS[label]
-    first = {d.name: _first_failure(d) for d in derivations_about(mutant)}
+    first = {d.name: first_failure(d) for d in derivations_about(mutant)}
     failed = {name for name, r in first.items() if r is not None}
     assert failed == expected, {name: r.message for name, r in first.items() if r is not None}
 

@@ -3,8 +3,9 @@ in a copy of the rule (tests/planted/lamb_mutants.py: RULE_MUTANTS) fails exactl
 import pytest
 import sympy as sp
 from lamb_mutants import RULE_MUTANTS
+from rule_changes import first_failure
 
-from derivations import DERIVATIONS, REDUCTION_RULES, check_step, derivations_about
+from derivations import DERIVATIONS, REDUCTION_RULES, derivations_about
 from derivations.core.reduction import norm
 from derivations.optimizers import lamb, maml, newton_methods, sam
 
@@ -23,14 +24,10 @@ def test_every_lamb_derivation_proves(name):
     assert result.ok, [s.message for s in result.failed_steps]
 
 
-def _first_failure(derivation):
-    return next((r for r in map(check_step, derivation.steps) if not r.ok), None)
-
-
 @pytest.mark.parametrize("label", sorted(RULE_MUTANTS))
 def test_a_planted_change_fails_exactly_the_proofs_it_breaks(label):
     mutant, expected = RULE_MUTANTS[label]
-    first = {d.name: _first_failure(d) for d in derivations_about(mutant)}
+    first = {d.name: first_failure(d) for d in derivations_about(mutant)}
     failed = {name for name, r in first.items() if r is not None}
     assert failed == expected, {name: r.message for name, r in first.items() if r is not None}
 
@@ -71,7 +68,7 @@ def _guarded(g, radius, scale=None):  # ε added to ‖g‖: never 0/0, so the w
 ], ids=["unnormalised", "asam_single_T", "eps_guarded"])
 def test_a_planted_perturbation_fails_exactly_the_proofs_it_breaks(planted, fails):
     built = {name: build(planted) for name, build in sam.BUILDERS.items()}
-    failed = {name for name, d in built.items() if _first_failure(d) is not None}
+    failed = {name for name, d in built.items() if first_failure(d) is not None}
     assert failed == fails
 
 
@@ -110,7 +107,7 @@ def _ascent_damped(H, g, damping):  # +(H + λI)⁻¹g: the sign lost
 ])
 def test_a_planted_newton_step_fails(name, planted, fails):
     derivation = newton_methods.BUILDERS[f"newton_methods.{name}"](planted)
-    assert (_first_failure(derivation) is not None) == fails
+    assert (first_failure(derivation) is not None) == fails
 
 
 # --- MAML: the derivations read meta_gradient; planted ones must fail -----------------------------------------
@@ -143,4 +140,4 @@ def _always_first_order(gradient, hessian, theta, step, convention="second_order
 ], ids=["hessian_at_inner_point", "first_order_only"])
 def test_a_planted_meta_gradient_fails_exactly_the_proofs_it_breaks(planted, fails):
     built = {name: build(planted) for name, build in maml.BUILDERS.items()}
-    assert {name for name, d in built.items() if _first_failure(d) is not None} == fails
+    assert {name for name, d in built.items() if first_failure(d) is not None} == fails

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 from derivations import rule as find_rule  # noqa: E402
 from verify.adapters import conventions, crosscheck, diagnosis, ecosystem  # noqa: E402
-from verify.checks.elementwise import Mismatch  # noqa: E402
+from verify.checks.elementwise import Mismatch, Problem  # noqa: E402
 from verify.cli import main  # noqa: E402
 
 FAST = 12  # surveyed trajectories: enough for the planted facts (seed 0), a fraction of the default 30
@@ -186,6 +186,13 @@ def test_a_crash_is_reported_with_the_input_it_crashed_on(rows):
     row = rows["ecosystem_fakes.ZeroShyAdam()"]
     assert "ValueError: gradient is all 0s (on " in row.fingerprint.error
     assert "gradients at step 1 = all 0" in row.fingerprint.error
+
+
+def test_a_crash_input_names_whatever_the_rule_starts_from():
+    """An EMA's problem starts from its average v alone (no parameter p): the crash is still described."""
+    problem = Problem("float64", {}, [{"alpha": 0.5}], 0, {"v": np.zeros(2)}, [np.array([1.0, -2.0])], {})
+    assert conventions.crash_input(problem) == ("on float64 inputs: v = all 0, gradients at step 1 = [ 1. -2.], "
+                                                "hyperparameters {'alpha': 0.5}")
 
 
 def test_sgd_like_fakes_the_switches_of_one_that_does_not_run_and_a_matrix_only_coupling():

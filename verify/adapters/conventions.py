@@ -111,8 +111,9 @@ def crash_input(problem) -> str:
     def show(arrays):
         values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
         return "all 0" if not values.any() else np.array2string(values, precision=3, threshold=6)
-    return (f"on {problem.dtype} inputs: p = {show([problem.start['p']])}, gradients at step 1 = "
-            f"{show([problem.grads[0]])}, hyperparameters {problem.per_step[0]}")
+    start = ", ".join(f"{name} = {show([value])}" for name, value in problem.start.items())  # p and the state
+    return (f"on {problem.dtype} inputs: {start}, gradients at step 1 = {show([problem.grads[0]])}, "
+            f"hyperparameters {problem.per_step[0]}")
 
 
 def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAULT_DTYPES, examples=30, seed=0,

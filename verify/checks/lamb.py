@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 
 from derivations.registry import REDUCTION_RULES
 from verify.checks.common import Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import how_to_call, hypothesis_settings
+from verify.checks.elementwise import hypothesis_settings
 from verify.checks.matrix import MatrixReport, gamma
 from verify.checks.reduction import (
     DTYPES,
@@ -56,7 +56,9 @@ from verify.checks.reduction import (
     _f32,
     _mp,
     _values,
+    call_per_tensor,
     draw_tensors,
+    repro_per_tensor,
     returned_like,
 )
 from verify.reference.tolerance import REASSOCIATION_FACTOR, smallest_subnormal, unit_roundoff
@@ -170,29 +172,6 @@ def _lamb_tensor(w, g, m, v, hyper, conv, dtype, t):
                 v=([_mp(x) for x in V1], safety * e_v + extra), ratio=float(r))
 
 
-def _call(implementation, params, grads, ms, vs, t, hyper, xp):
-    args = [[xp.asarray(a.copy()) for a in arrays] for arrays in (params, grads, ms, vs)]
-    result = implementation(*args, step=t, **hyper)
-    if result is None:
-        return args[0], args[2], args[3]
-    if not (isinstance(result, (tuple, list)) and len(result) == 3):
-        raise TypeError(f"returned {type(result).__name__}; expected (params_new, ms_new, vs_new) or None")
-    return result
-
-
-def _repro(implementation, failure: dict) -> str:
-    importing, expression = how_to_call(implementation)
-    dtype = failure["dtype"]
-    lines = ["    import numpy as np", f"    {importing}"]
-    for name in ("params", "grads", "ms", "vs"):
-        arrays = ", ".join(f"np.array({a!r}, dtype={dtype!r})" for a in failure["inputs"][name])
-        lines.append(f"    {name} = [{arrays}]")
-    hyper = ", ".join(f"{k}={v!r}" for k, v in failure["hyperparameters"].items())
-    call = f"print({expression}(params, grads, ms, vs, step={failure['t']}, {hyper}), params, ms, vs)"
-    lines.append(f"    {'# ' if importing.startswith('#') else ''}{call}")
-    return "\n".join(lines)
-
-
 def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES, max_size=5, name=None, xp=np,
                steps=3) -> MatrixReport:
     tracker = Tracker()
@@ -222,8 +201,9 @@ def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES
                     tracker.discard()
                 return
             try:
-                got = [[to_numpy(a) for a in arrays] for arrays in _call(implementation, params, grads, ms, vs, t,
-                                                                          hyper, xp)]
+                lists = dict(params=params, grads=grads, ms=ms, vs=vs)
+                got = [[to_numpy(a) for a in arrays]
+                       for arrays in call_per_tensor(implementation, lists, ("params", "ms", "vs"), xp, step=t, **hyper)]
             except Exception as exc:
                 tracker.mismatch(f"the implementation raised {type(exc).__name__}: {exc}", context)
             if any(len(arrays) != len(params) for arrays in got):
@@ -235,7 +215,10 @@ def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES
             params, ms, vs = ([np.array(a) for a in arrays] for arrays in got)
 
     report = MatrixReport("lamb", conv, name or label(implementation), mode="reduction", dtypes=tuple(dtypes))
-    return conclude(run, tracker, report, lambda failure: _repro(implementation, failure),
+    def repro(failure):
+        return repro_per_tensor(implementation, failure, ("params", "grads", "ms", "vs"), ("params", "ms", "vs"),
+                                keywords=f"step={failure['t']}, ")
+    return conclude(run, tracker, report, repro,
                     "the rounding analysis could not bound the step")
 
 

@@ -211,26 +211,29 @@ def _abs(values) -> np.ndarray:
 
 
 # --- the check ------------------------------------------------------------------------------------------
-def _call(implementation, params, grads, bufs, hyper, xp):
-    args = ([xp.asarray(a.copy()) for a in params], [xp.asarray(a.copy()) for a in grads],
-            [xp.asarray(a.copy()) for a in bufs])
-    result = implementation(*args, **hyper)
+def call_per_tensor(implementation, lists: dict, returned: tuple, xp, **keywords):
+    """``implementation(*lists.values(), **keywords)`` on copies (one list of tensors per argument): updated in
+    place (it returns None: the lists named in ``returned`` are read back) or returning new ones for them."""
+    args = {name: [xp.asarray(a.copy()) for a in arrays] for name, arrays in lists.items()}
+    result = implementation(*args.values(), **keywords)
     if result is None:
-        return args[0], args[2]
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise TypeError(f"returned {type(result).__name__}; expected (params_new, bufs_new) or None")
+        return tuple(args[name] for name in returned)
+    if not (isinstance(result, (tuple, list)) and len(result) == len(returned)):
+        expected = ", ".join(f"{name}_new" for name in returned)
+        raise TypeError(f"returned {type(result).__name__}; expected ({expected}) or None")
     return result
 
 
-def _repro(implementation, failure: dict) -> str:
+def repro_per_tensor(implementation, failure: dict, names: tuple, printed: tuple, keywords="", comment="") -> str:
+    """The lines that rebuild a failure's lists of tensors ``names`` and call the implementation on them."""
     importing, expression = how_to_call(implementation)
     dtype = failure["dtype"]
     lines = ["    import numpy as np", f"    {importing}"]
-    for name in ("params", "grads", "bufs"):
+    for name in names:
         arrays = ", ".join(f"np.array({a!r}, dtype={dtype!r})" for a in failure["inputs"][name])
         lines.append(f"    {name} = [{arrays}]")
     hyper = ", ".join(f"{k}={v!r}" for k, v in failure["hyperparameters"].items())
-    call = f"print({expression}(params, grads, bufs, {hyper}), params, bufs)  # step {failure['step']}"
+    call = f"print({expression}({', '.join(names)}, {keywords}{hyper}), {', '.join(printed)}){comment}"
     lines.append(f"    {'# ' if importing.startswith('#') else ''}{call}")
     return "\n".join(lines)
 
@@ -297,7 +300,8 @@ def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES
                     tracker.discard()
                 return  # what was compared before stays compared
             try:
-                got_params, got_bufs = _call(implementation, params, grads, bufs, hyper, xp)
+                got_params, got_bufs = call_per_tensor(implementation, dict(params=params, grads=grads, bufs=bufs),
+                                                       ("params", "bufs"), xp, **hyper)
                 got_params, got_bufs = [to_numpy(a) for a in got_params], [to_numpy(a) for a in got_bufs]
             except Exception as exc:
                 tracker.mismatch(f"the implementation raised {type(exc).__name__}: {exc}", context)
@@ -312,7 +316,10 @@ def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES
             params, bufs = [np.array(a) for a in got_params], [np.array(a) for a in got_bufs]
 
     report = MatrixReport("lars", conv, name or label(implementation), mode="reduction", dtypes=tuple(dtypes))
-    return conclude(run, tracker, report, lambda failure: _repro(implementation, failure),
+    def repro(failure):
+        return repro_per_tensor(implementation, failure, ("params", "grads", "bufs"), ("params", "bufs"),
+                                comment=f"  # step {failure['step']}")
+    return conclude(run, tracker, report, repro,
                     "the rounding analysis could not bound the step")
 
 
