@@ -73,8 +73,9 @@ def _worker(rank, port, out):
     """Every scenario in one pair of processes (starting them is the slow part)."""
     try:
         os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-        # generous: on a busy 2-core machine the other process may still be importing torch (with 20 s, one CI run
-        # skipped two tests, possibly these: it did not print why); the limit only matters when something is wrong
+        # generous: on a busy 2-core machine the other process may still be importing torch; the limit only matters
+        # when something is wrong. (Two of five fresh-clone CI runs skipped both tests here: a rank died of SIGABRT,
+        # not of this limit; cause not found.)
         dist.init_process_group("gloo", rank=rank, world_size=M, timeout=__import__("datetime").timedelta(seconds=120))
         for name, (batch_norm, sizes) in SCENARIOS.items():
             _scenario(rank, out, name, batch_norm, sizes)
