@@ -127,6 +127,49 @@ def test_distinct_columns_are_exact_bit_patterns(rows):
     assert len(few["a"]) == len({tuple(np.array(r).view(np.uint64)) for r in rows})
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(column, column, column), st.integers(65, 400),
+       st.lists(st.tuples(st.integers(0, 399), column, column, column), max_size=12))
+def test_distinct_columns_of_a_large_array_with_one_fill_value(fill, size, drawn):
+    """The fast path: most columns equal one fill column (a drawn -0.0 or NaN among them stays apart)."""
+    rows = [fill] * size
+    for i, *row in drawn:
+        rows[i % size] = tuple(row)
+    arrays = {k: np.array([r[i] for r in rows]) for i, k in enumerate("abc")}
+    few, inverse = sizes.distinct_columns(arrays)
+    for k in arrays:
+        assert np.array_equal(few[k][inverse].view(np.uint64), arrays[k].view(np.uint64))
+    assert len(few["a"]) == len({tuple(np.array(r).view(np.uint64)) for r in rows})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.0, np.nan, np.inf]), st.sampled_from([0.0, 1.0, 2.0, np.nan])),
+                min_size=1, max_size=4), st.lists(st.integers(0, 3), min_size=65, max_size=200))
+def test_a_long_step_is_judged_on_its_distinct_rows_as_on_every_element(rows, picks):
+    """Counts, worst figures and the counterexample (the first position among the worst) are the same whether a
+    long step is compared element by element or once per distinct row of (input, output)."""
+    inverse = np.array([i % len(rows) for i in picks])
+    table = np.array(rows)
+    before = {"g": table[inverse, 0]}
+    got = {"p": table[inverse, 1]}
+    grouped = elementwise.distinct_rows(before, got, ("p",), "float64")
+    assert grouped is not None and grouped.counts.sum() == len(picks)
+
+    def judge(g, p, rows_=None):
+        tracker = elementwise.ElementwiseTracker()
+        expected = np.where(np.isnan(g), 0.5, g)  # a reference and an allowance that are functions of the input
+        try:
+            tracker.compare("p", p, expected, 0.5 * np.abs(g), np.abs(expected), t=1, dtype="float64",
+                            arrays=before, hyper={}, rows=rows_)
+        except elementwise.Mismatch:
+            pass
+        c = tracker.failure
+        return (tracker.compared, tracker.unbounded, tracker.worst_ulps, tracker.worst_ratio,
+                None if c is None else (c.index, repr(c.expected), repr(c.got), repr(c.error_ulps)))
+
+    assert judge(before["g"], got["p"]) == judge(grouped.values["g"], grouped.values["got", "p"], grouped)
+
+
 @pytest.mark.parametrize("layout", sizes.LAYOUTS)
 @pytest.mark.parametrize("size", [1, 7, 12, 65537])
 def test_a_layout_holds_the_array_in_c_order(layout, size):

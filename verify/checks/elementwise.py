@@ -145,14 +145,17 @@ class ElementwiseTracker(Tracker):
         self.hung = False  # the implementation ran past its deadline (not minimised: it would hang again)
         self.layout = "contiguous"  # how the example's arrays were handed over (recorded in a counterexample)
 
-    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
+    def compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None,
+                rows=None):
         """``rounded``: the formula evaluated in float64 along the rule's tree (the bound program's
-        values), which stands in where the exact reference is undefined only by less than rounding."""
+        values), which stands in where the exact reference is undefined only by less than rounding.
+        ``rows``: the values are given once per distinct row of a long array (``Rows``), not per element."""
         with np.errstate(all="ignore"):  # inf/NaN in the implementation's output are findings, not warnings
             self._compare(name, got, expected, allowed, scale, t=t, dtype=dtype, arrays=arrays, hyper=hyper,
-                          history=history, rounded=rounded)
+                          history=history, rounded=rounded, rows=rows)
 
-    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None):
+    def _compare(self, name, got, expected, allowed, scale, *, t, dtype, arrays, hyper, history=None, rounded=None,
+                 rows=None):
         if got.shape != expected.shape or got.dtype != np.dtype(dtype):
             self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, 0, float("nan"), float("nan"),
                                       float("inf"), 0.0, problem=(
@@ -160,8 +163,13 @@ class ElementwiseTracker(Tracker):
                                           f"expected {expected.shape} and {dtype}"), history=dict(history or {})))
         got = got.astype(np.float64)
         err, ok, allowed = _verdict(got, expected, allowed, dtype, rounded)
-        self.compared += err.size
-        self.unbounded += int(np.count_nonzero(np.isinf(allowed) & ~np.isinf(expected)))
+        unbounded = np.isinf(allowed) & ~np.isinf(expected)
+        if rows is None:
+            self.compared += err.size
+            self.unbounded += int(np.count_nonzero(unbounded))
+        else:
+            self.compared += int(rows.counts.sum())
+            self.unbounded += int(rows.counts[unbounded].sum())
         err_ulps = ulps(err, scale, dtype)
         ratio = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
         if ok.all():
@@ -170,8 +178,12 @@ class ElementwiseTracker(Tracker):
                 self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
             return
         allowed_ulps = ulps(allowed, scale, dtype)  # only a counterexample reports it
-        i = int(np.argmax(np.where(ok, -1.0, np.where(np.isnan(ratio), np.inf, ratio))))
-        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, i, float(expected.flat[i]),
+        worst = np.where(ok, -1.0, np.where(np.isnan(ratio), np.inf, ratio)).ravel()
+        i = index = int(np.argmax(worst))  # the first element among the worst
+        if rows is not None:  # the first position of the rows among the worst
+            index = int(np.min(rows.first[worst == worst[i]]))
+            i = int(np.flatnonzero(rows.first == index)[0])
+        self._fail(Counterexample(t, dtype, _lists(arrays), dict(hyper), name, index, float(expected.flat[i]),
                                   float(got.flat[i]), float(err_ulps.flat[i]), float(allowed_ulps.flat[i]),
                                   history=dict(history or {})))
 
@@ -263,12 +275,36 @@ def reference_and_bounds(compiled: CompiledRule, program, arrays: dict, t: int, 
 
     def spread(x):  # a value per distinct element → a value per element; a scalar stays one
         x = np.asarray(x)
-        return x[inverse] if x.ndim else x
+        return np.take(x, inverse) if x.ndim else x
 
     expected = compiled.reference(few, t, hyper, dtype)
     values, bounds, scales = program.evaluate({**few, "t": t, **hyper}, few_bounds, dtype, subnormals, host_dtype)
     return ({k: spread(v) for k, v in expected.items()}, [spread(v) for v in values], [spread(b) for b in bounds],
             [spread(c) for c in scales])
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The distinct rows of a long step (its inputs and the implementation's outputs, taken together): for an
+    elementwise rule the verdict at a position is the verdict of its row, so a step of 2^17 elements that
+    repeats one row is judged on its few distinct rows (comparing every element cost more than the rest)."""
+
+    first: np.ndarray  # the first position of each row
+    counts: np.ndarray  # how many positions hold it
+    values: dict  # each array's values, one per row
+
+
+def distinct_rows(before: dict, got: dict, outputs, dtype) -> Rows | None:
+    """The distinct rows of a step over a long array; None where the arrays are short, or where an output came
+    back of the wrong shape or dtype (compared as it is: the comparison reports that)."""
+    size = len(next(iter(before.values())))
+    if size <= DISTINCT_FROM or any(got[o].shape != (size,) or got[o].dtype != np.dtype(dtype) for o in outputs):
+        return None
+    named = {**before, **{("got", o): got[o] for o in outputs}}
+    values, inverse = distinct_columns(named)
+    first = np.full(len(next(iter(values.values()))), size, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(size)[::-1]  # repeated indices: the last assignment, the first position, wins
+    return Rows(first, np.bincount(inverse, minlength=first.size), values)
 
 
 @dataclass
@@ -489,13 +525,16 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
             got = call_step(step_fn, xp, before, t, hyper, outputs, caller, layout)
         except Exception as exc:  # a crash or a malformed result is a finding, not a crash of ours
             tracker.crashed(exc, t=t, dtype=dtype, arrays=before, hyper=hyper)
-        expected, values, bounds, scales = reference_and_bounds(compiled, program, before, t, hyper, dtype,
+        rows = distinct_rows(before, got, outputs, dtype)
+        inputs = before if rows is None else {k: rows.values[k] for k in before}
+        seen = got if rows is None else {o: rows.values["got", o] for o in outputs}
+        expected, values, bounds, scales = reference_and_bounds(compiled, program, inputs, t, hyper, dtype,
                                                                 subnormals)
         for name_, value, bound, scale in zip(outputs, values, bounds, scales):
             allowed = REASSOCIATION_FACTOR * np.broadcast_to(bound, expected[name_].shape)
-            tracker.compare(name_, got[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
-                            arrays=before, hyper=hyper, rounded=value)
-        return got, expected
+            tracker.compare(name_, seen[name_], expected[name_], allowed, scale, t=t, dtype=dtype,
+                            arrays=before, hyper=hyper, rounded=value, rows=rows)
+        return got, expected  # the reference per row of a long array: read only for whether it is finite
 
     def make_run(plans, offsets, examples):
         @hypothesis_seed(o.seed)
