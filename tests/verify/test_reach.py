@@ -117,24 +117,20 @@ def test_a_rule_with_a_cost_in_t_is_not_started_past_its_limit(monkeypatch):
 column = st.sampled_from([0.0, -0.0, 1.0, np.nan, -np.inf, 5e-324, 0.5])
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(column, column, column), min_size=1, max_size=200))
-def test_distinct_columns_are_exact_bit_patterns(rows):
-    arrays = {k: np.array([r[i] for r in rows]) for i, k in enumerate("abc")}
-    few, inverse = sizes.distinct_columns(arrays)
-    for k in arrays:
-        assert np.array_equal(few[k][inverse].view(np.uint64), arrays[k].view(np.uint64))
-    assert len(few["a"]) == len({tuple(np.array(r).view(np.uint64)) for r in rows})
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.tuples(column, column, column), st.integers(65, 400),
-       st.lists(st.tuples(st.integers(0, 399), column, column, column), max_size=12))
-def test_distinct_columns_of_a_large_array_with_one_fill_value(fill, size, drawn):
-    """The fast path: most columns equal one fill column (a drawn -0.0 or NaN among them stays apart)."""
+def _one_fill(fill, size, drawn):
+    """A large array's rows: one fill row with a few drawn rows (distinct_columns' fast path)."""
     rows = [fill] * size
     for i, *row in drawn:
         rows[i % size] = tuple(row)
+    return rows
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(column, column, column), min_size=1, max_size=200)
+       | st.builds(_one_fill, st.tuples(column, column, column), st.integers(65, 400),
+                   st.lists(st.tuples(st.integers(0, 399), column, column, column), max_size=12)))
+def test_distinct_columns_are_exact_bit_patterns(rows):
+    """Each distinct column once (a -0.0 or a NaN stays apart), and every position mapped to its own."""
     arrays = {k: np.array([r[i] for r in rows]) for i, k in enumerate("abc")}
     few, inverse = sizes.distinct_columns(arrays)
     for k in arrays:
