@@ -3,9 +3,10 @@ changes in the Lion rule itself (RULE_MUTANTS), which the derivations about Lion
 
 The copy is plain NumPy, step for step like kernels/optimizers/lion.py, so that each mutant is one edit.
 
-Not among them: sign(0) = +1 (np.where(c >= 0, 1, -1)).  The per-step check cannot catch it: the rounding
-model charges every array operation the dtype's smallest subnormal for a possible underflow, so even an exact
-c = 0 (m = g = 0) lies within its bound of 0 and sign(c) may be off by 2 there (verify/reference/tolerance.py).
+sign(0) = +1 (np.where(c >= 0, 1, -1)) was long not among them: the rounding model charged every array operation
+the dtype's smallest subnormal for a possible underflow, so even an exact c = 0 (m = g = 0) lay within a bound
+above 0 and sign(c) could be off by 2 there.  A sum does not underflow and a product with an exact 0 factor is
+exactly 0 (verify/reference/tolerance.py), so it is caught now.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ MUTANTS = (
     "no_one_minus_beta1",  # c = β1·m + g
     "decay_inside_sign",  # p ← p - lr·sign(c + λp) although decoupled decay was asked for
     "decay_without_lr",  # p ← p - lr·sign(c) - λp
+    "sign_of_zero_is_plus",  # np.where(c >= 0, 1, -1): a coordinate with m = g = 0 moves by -lr every step
 )
 
 
@@ -41,6 +43,8 @@ def lion(mutation=None, *, decay="none"):
                 new_p = p - as_t(lr) * np.sign(c) - as_t(weight_decay) * p
             elif decay == "decoupled":
                 new_p = p * as_t(1.0 - lr * weight_decay) - as_t(lr) * np.sign(c)
+            elif mutation == "sign_of_zero_is_plus":
+                new_p = p - as_t(lr) * np.where(c >= 0, as_t(1), as_t(-1))
             else:
                 new_p = p - as_t(lr) * np.sign(c)
         return {"p": new_p.astype(p.dtype), "m": new_m.astype(p.dtype)}

@@ -385,6 +385,23 @@ def _bounds(exprs, arrays, bounds, env, dtype="float32"):
     return values, errors
 
 
+@pytest.mark.parametrize("subnormals", [True, False])
+def test_an_exact_zero_has_no_underflow_charge(subnormals):
+    """Lion's c = β1·m + (1-β1)·g at m = g = 0 is exactly 0, so sign(c) is exact (its sign(0) → +1 bug shows);
+    a subnormal sum is exact where subnormals are kept, and may be flushed (to 0: ≤ the smallest normal) where not."""
+    from verify.reference.tolerance import BoundProgram
+
+    b, m, g = sp.symbols("b m g", real=True)
+    c = b * m + (1 - b) * g
+    arrays = {"m": np.array([0.0, 1e-44]), "g": np.array([0.0, 0.0])}
+    values, errors, _ = BoundProgram([c, sp.sign(c), m + g], ["m", "g"]).evaluate({**arrays, "b": 0.5}, {},
+                                                                                     "float32", subnormals)
+    assert errors[0][0] == 0.0 and errors[1][0] == 0.0 and errors[2][0] == 0.0  # exact: sign(0) = 0 must come out
+    assert errors[0][1] >= np.finfo(np.float32).smallest_subnormal  # 0.5·1e-44 underflows
+    flushed = errors[2][1] >= np.finfo(np.float32).tiny
+    assert flushed == (not subnormals) and (flushed or errors[2][1] < np.finfo(np.float32).smallest_subnormal)
+
+
 def test_abs_is_exact_and_sign_flips_only_where_its_operand_may_change_sign():
     x = sp.Symbol("x", real=True)
     arrays = {"x": np.array([-2.0, 1e-9, 0.0, 0.0])}

@@ -6,7 +6,8 @@ For each output we evaluate, alongside its value, a first-order running error bo
 * every arithmetic operation on arrays contributes one rounding, |δ| ≤ u·|result|, with u the
   unit roundoff of the implementation's dtype (2⁻²⁴ for float32), plus the dtype's smallest
   subnormal for results that underflow — in a product, for a partial product that underflows
-  in whatever order the implementation multiplies the factors;
+  in whatever order the implementation multiplies the factors; a sum does not underflow (unless
+  the backend flushes subnormals), and a product with an exact 0 factor is exactly 0;
 * an n-term sum adds (n-1)·u·Σ|terms| — so cancellation is charged at the size of the terms
   that cancelled, not of the tiny difference, which is what makes the bound honest;
 * products add relative errors; 1/x, √x and xⁿ propagate their operand's error exactly
@@ -142,16 +143,30 @@ class BoundProgram:
         with np.errstate(all="ignore"):
             for node in self.nodes:
                 u = host_u if node.host else u_arr
-                floor = 0.0 if node.host else tiny
                 value, bound = _apply(node, vals, bnds, env, input_bounds, u, tiny)
                 if node.op not in ("sym", "num", "max", "select", "abs", "sign", "choose"):
-                    bound = bound + u * np.abs(value) + floor
+                    bound = bound + u * np.abs(value) + _underflow_loss(node, value, vals, bnds, tiny, subnormals)
                 if not node.host:  # it may overflow here (to ±inf, or NaN after inf - inf): no bound
                     bound = np.where(np.abs(value) + bound >= overflow, np.inf, bound)
                 scales.append(_scale(node, value, scales, env))
                 vals.append(value)
                 bnds.append(bound)
         return ([vals[r] for r in self.roots], [bnds[r] for r in self.roots], [scales[r] for r in self.roots])
+
+
+def _underflow_loss(node: _Node, value, vals, bnds, tiny, subnormals: bool):
+    """What one operation may lose to underflow besides u·|result|, up to ``tiny``; nothing where the result is an
+    exact 0 (a product with an exactly known 0 factor, a sum of exactly known 0s: in any order), nor for any sum
+    where subnormals are kept (every float is a multiple of the smallest subnormal, so a sum below the smallest
+    normal is exact; a backend that flushes it to 0 loses up to ``tiny``, the smallest normal).  Charging ``tiny``
+    to 0·m + 0·g let Lion's sign(0) → +1 bug pass: the sign of a "maybe ±tiny" value may be off by 2."""
+    if node.host or (node.op == "add" and subnormals):
+        return 0.0
+    if node.op in ("mul", "add") and np.any(value == 0):  # (only a 0 result can be an exact 0: skip the test)
+        zeros = [(np.asarray(vals[i]) == 0) & (np.asarray(bnds[i]) == 0) for i in node.args]
+        exact = functools.reduce(np.logical_or if node.op == "mul" else np.logical_and, zeros)
+        return np.where(exact, 0.0, tiny)
+    return tiny
 
 
 def _host_function(expr):
