@@ -147,7 +147,9 @@ class BoundProgram:
                 if node.op not in ("sym", "num", "max", "select", "abs", "sign", "choose"):
                     bound = bound + u * np.abs(value) + _underflow_loss(node, value, vals, bnds, tiny, subnormals)
                 if not node.host:  # it may overflow here (to ±inf, or NaN after inf - inf): no bound
-                    bound = np.where(np.abs(value) + bound >= overflow, np.inf, bound)
+                    over = np.abs(value) + bound >= overflow
+                    if over.any() or np.shape(bound) != over.shape:
+                        bound = np.where(over, np.inf, bound)
                 scales.append(_scale(node, value, scales, env))
                 vals.append(value)
                 bnds.append(bound)
@@ -218,8 +220,11 @@ def _scale(node: _Node, value, scales, env):
 def _times(a, b):
     """a·b for error terms, with 0·∞ = ∞ rather than NaN: a factor with no bound may be ±inf, and
     0·inf is NaN in IEEE arithmetic, so the product has no bound (NaN would mean "undefined")."""
+    product = np.multiply(a, b)
+    if not np.isnan(product).any():  # no 0·∞ (the usual case): the product as it is
+        return product
     a, b = np.asarray(a), np.asarray(b)
-    return np.where(((a == 0) & np.isinf(b)) | (np.isinf(a) & (b == 0)), np.inf, a * b)
+    return np.where(((a == 0) & np.isinf(b)) | (np.isinf(a) & (b == 0)), np.inf, product)
 
 
 def _underflow_in_any_order(xs, bs, tiny):
