@@ -173,14 +173,23 @@ def _sqrt_rule(offset: float) -> Rule:
 
 def test_a_check_whose_examples_are_all_undefined_does_not_pass():
     report = check_steps_sqrt(-1.0)
-    assert not report.passed and report.examples == 0 and report.discarded > 0
+    assert not report.passed and report.examples == 0 and report.discarded == _budget(-1.0) + 1
     assert "no example ran" in report.message()
 
 
 def test_a_check_whose_examples_are_mostly_undefined_does_not_pass():
     report = check_steps_sqrt(1e-12)  # defined only where every drawn g is (nearly) 0
     assert not report.passed and report.discarded > report.examples > 0
+    assert report.discarded == _budget(1e-12) + 1  # it stops once it can no longer pass
     assert "most drawn examples were discarded" in report.message()
+
+
+def _budget(offset) -> int:
+    """The most examples check_steps_sqrt runs: its main run's and each reach run's."""
+    from verify.checks.elementwise import reach_examples, reach_runs
+    from verify.reference.elementwise import compile_rule
+
+    return 20 + len(reach_runs(compile_rule(_sqrt_rule(offset)), 6)) * reach_examples(20)
 
 
 def check_steps_sqrt(offset):

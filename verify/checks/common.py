@@ -29,6 +29,11 @@ class Mismatch(AssertionError):
     """An example failed: the tracker holds the counterexample."""
 
 
+class Undecidable(BaseException):
+    """More examples were discarded than the check can still run: it cannot pass, so it stops drawing (a
+    BaseException, so that Hypothesis stops at once rather than shrinking it as a failure)."""
+
+
 @dataclass
 class Report:
     rule: str  # the rule's or the estimator's name
@@ -90,11 +95,17 @@ class Tracker:
         self.unbounded = 0
         self.worst_ratio = 0.0
         self.failure = None
+        self.budget = None  # the most examples the check can run (its runs' max_examples), where it is known
 
     def discard(self) -> None:
-        """Nothing is defined to compare for the drawn example: not counted as run; Hypothesis draws another."""
+        """Nothing is defined to compare for the drawn example: not counted as run; Hypothesis draws another.
+        Once more are discarded than the budget (and nothing has failed), the check can no longer pass
+        (``invalid``): it stops rather than draw up to Hypothesis' own limit (459 discards a run, 6 s for a
+        check whose reference is undefined everywhere)."""
         self.examples -= 1
         self.discarded += 1
+        if self.budget is not None and self.failure is None and self.discarded > self.budget:
+            raise Undecidable(f"{self.discarded} examples discarded, more than the {self.budget} the check runs")
         reject()
 
     def fail(self, failure, problem: str = "mismatch"):
@@ -124,12 +135,12 @@ class Tracker:
 
 
 def run_until_failure(run, stop=(Mismatch, Unsatisfiable)) -> float:
-    """Run the Hypothesis test ``run``; a mismatch (found and shrunk) or nothing left to draw ends it.
-    Returns the seconds it took."""
+    """Run the Hypothesis test ``run``; a mismatch (found and shrunk), nothing left to draw, or too many
+    discarded examples (``Undecidable``) ends it.  Returns the seconds it took."""
     start = time.perf_counter()
     try:
         run()
-    except stop:
+    except (*stop, Undecidable):
         pass
     return time.perf_counter() - start
 

@@ -579,6 +579,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                                                           failure.dtype, tracker, failure.layout)
                             for i in indices) or failure
 
+    tracker.budget = o.examples + len(reach) * reach_examples(o.examples)
     report = _finish([main, *reach], tracker, compiled, label, "per-step", o, conventions, smallest,
                      how_to_call(step_fn))
     caller.close()
@@ -735,8 +736,10 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
     if lists:
         runs = [make_run(sizes.tensor_lists(o.max_size), o.examples),
                 make_run(sizes.long_tensor_lists(), reach_examples(o.examples))]
+        tracker.budget = o.examples + reach_examples(o.examples)
     else:
         runs = [make_run(None, o.examples)]
+        tracker.budget = o.examples
 
     def smallest(failure: Counterexample) -> Counterexample:
         """The run cut at the failing step, on one element, where that still fails."""
@@ -782,7 +785,7 @@ def _finish(runs, tracker, compiled, implementation, mode, o: _Options, conventi
     start = time.perf_counter()
     for run in runs:
         run_until_failure(run, stop=(Mismatch, Unsatisfiable, _Abort))
-        if tracker.failure is not None:
+        if tracker.failure is not None or tracker.discarded > tracker.budget:  # failed, or can no longer pass
             break
     failure = tracker.failure
     if failure is not None and not tracker.hung:  # a hung implementation would hang again while minimising
