@@ -20,6 +20,7 @@ MUTANTS = (
     "decay_inside_sign",  # p ← p - lr·sign(c + λp) although decoupled decay was asked for
     "decay_without_lr",  # p ← p - lr·sign(c) - λp
     "sign_of_zero_is_plus",  # np.where(c >= 0, 1, -1): a coordinate with m = g = 0 moves by -lr every step
+    "flush_subnormal_c",  # c below the smallest normal flushed to 0 (FTZ) before its sign: such coordinates stay
 )
 
 
@@ -37,6 +38,8 @@ def lion(mutation=None, *, decay="none"):
                 c = as_t(beta1) * m + grad
             else:
                 c = as_t(beta1) * m + as_t(1.0 - beta1) * grad
+            if mutation == "flush_subnormal_c":
+                c = np.where(np.abs(c) < np.finfo(p.dtype).tiny, as_t(0), c)
             if decay == "decoupled" and mutation == "decay_inside_sign":
                 new_p = p - as_t(lr) * np.sign(c + as_t(weight_decay) * p)
             elif decay == "decoupled" and mutation == "decay_without_lr":

@@ -12,6 +12,7 @@ SGD_MUTANTS = (
     "nesterov_old_buffer",  # Nesterov's step reads the buffer before its update
     "lr_scaled_buffer",  # lr multiplies into the buffer although it sits outside
     "decay_after_step",  # decoupled decay shrinks the already-updated p
+    "flush_subnormal_buf",  # a buffer below the smallest normal flushed to 0 (a CPU kernel built with FTZ)
 )
 RMSPROP_MUTANTS = (
     "eps_outside_sqrt",  # ε added after the root although inside was asked for
@@ -28,6 +29,8 @@ def sgd(mutation=None, *, lr_position="outside_buffer", init="zero", nesterov=Fa
         s = lr if lr_position == "inside_buffer" or mutation == "lr_scaled_buffer" else 1.0
         old = buf
         buf = momentum * buf + s * c * grad
+        if mutation == "flush_subnormal_buf":
+            buf = np.where(np.abs(buf) < np.finfo(p.dtype).tiny, 0.0, buf)
         d = s * grad + momentum * (old if mutation == "nesterov_old_buffer" else buf) if nesterov else buf
         new_p = p - d if lr_position == "inside_buffer" else p - lr * d
         if decay == "decoupled":
@@ -67,7 +70,7 @@ def rmsprop(mutation=None, *, eps_mode="inside_sqrt", centered=False, lr_positio
 
 SGD_WHERE = {  # the convention under which each mutant's bug can show
     None: {}, "dampening_ignored": {}, "nesterov_old_buffer": {"nesterov": True},
-    "lr_scaled_buffer": {}, "decay_after_step": {"decay": "decoupled"},
+    "lr_scaled_buffer": {}, "decay_after_step": {"decay": "decoupled"}, "flush_subnormal_buf": {},
 }
 RMSPROP_WHERE = {
     None: {}, "eps_outside_sqrt": {}, "centered_plus": {"centered": True}, "abs_not_square": {}, "rho_swapped": {},

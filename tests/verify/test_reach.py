@@ -114,6 +114,25 @@ def test_a_rule_with_a_cost_in_t_is_not_started_past_its_limit(monkeypatch):
 
 
 # --- the strategies' pieces ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_elements_reach_subnormals_but_keep_squares_finite(dtype):
+    """Held-out planted bugs (a kernel flushing subnormals, |x| taken as √(x·x)) passed while no drawn element lay
+    below √tiny; elements now reach the smallest subnormals, and stay below max^¼ (squares stay finite)."""
+    from verify.strategies.arrays import element, magnitudes
+
+    drawn = []
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(element(dtype))
+    def collect(x):
+        drawn.append(abs(x))
+
+    collect()
+    info = np.finfo(dtype)
+    assert any(0 < x < float(info.tiny) for x in drawn) and any(0 < x < 1e-3 * float(info.tiny) for x in drawn)
+    assert max(drawn) <= 10 ** magnitudes(dtype)[1] * (1 + float(info.eps))  # (rounded to the dtype)
+
+
 column = st.sampled_from([0.0, -0.0, 1.0, np.nan, -np.inf, 5e-324, 0.5])
 
 
