@@ -104,9 +104,14 @@ class Tracker:
         check whose reference is undefined everywhere)."""
         self.examples -= 1
         self.discarded += 1
-        if self.budget is not None and self.failure is None and self.discarded > self.budget:
+        if self.undecidable:
             raise Undecidable(f"{self.discarded} examples discarded, more than the {self.budget} the check runs")
         reject()
+
+    @property
+    def undecidable(self) -> bool:
+        """Nothing has failed, and more examples were discarded than the check can run: it cannot pass."""
+        return self.budget is not None and self.failure is None and self.discarded > self.budget
 
     def fail(self, failure, problem: str = "mismatch"):
         self.failure = failure

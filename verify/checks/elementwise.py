@@ -303,7 +303,7 @@ def distinct_rows(before: dict, got: dict, outputs, dtype) -> Rows | None:
     named = {**before, **{("got", o): got[o] for o in outputs}}
     values, inverse = distinct_columns(named)
     first = np.full(len(next(iter(values.values()))), size, dtype=np.intp)
-    first[inverse[::-1]] = np.arange(size)[::-1]  # repeated indices: the last assignment, the first position, wins
+    np.minimum.at(first, inverse, np.arange(size))
     return Rows(first, np.bincount(inverse, minlength=first.size), values)
 
 
@@ -785,7 +785,7 @@ def _finish(runs, tracker, compiled, implementation, mode, o: _Options, conventi
     start = time.perf_counter()
     for run in runs:
         run_until_failure(run, stop=(Mismatch, Unsatisfiable, _Abort))
-        if tracker.failure is not None or tracker.discarded > tracker.budget:  # failed, or can no longer pass
+        if tracker.failure is not None or tracker.undecidable:
             break
     failure = tracker.failure
     if failure is not None and not tracker.hung:  # a hung implementation would hang again while minimising
