@@ -61,17 +61,25 @@ def sgd_step(p, g, buf, t: int, *, lr: float = 1e-2, momentum: float = 0.9, damp
     inside, after = lr_factors(lr_position, lr)
     coefficient = 1.0 if (init == "first_gradient" and t == 1) else 1.0 - dampening
 
+    entering = inside * coefficient  # one host scalar: lr·c rounds once
+
     def body(p, g, buf, tmp, spare=None):  # one tile; every result goes out= (a 0-d result stays an array)
         grad = decayed_gradient(xp, g, p, decay, weight_decay, out=spare)  # spare: g + λp, only for L2
-        xp.multiply(grad, as_t(inside * coefficient), out=tmp)  # one host scalar: lr·c rounds once
         buf *= as_t(momentum)
-        buf += tmp
+        if entering == 1.0:  # g·1 = g exactly: no pass over memory for it (the default)
+            buf += grad
+        else:
+            xp.multiply(grad, as_t(entering), out=tmp)
+            buf += tmp
         if nesterov:  # d = inside·g + momentum·buf, read after the buffer update
             xp.multiply(buf, as_t(momentum), out=tmp)
             tmp += grad if inside == 1.0 else grad * as_t(inside)  # g·1 = g: no temporary
+            scale(tmp, after)
+            apply_update(p, tmp, decay, lr, weight_decay)
+        elif after == 1.0:  # d = buf, taken as it is
+            apply_update(p, buf, decay, lr, weight_decay)
         else:
-            tmp[...] = buf
-        scale(tmp, after)
-        apply_update(p, tmp, decay, lr, weight_decay)
+            xp.multiply(buf, as_t(after), out=tmp)
+            apply_update(p, tmp, decay, lr, weight_decay)
 
     tiled(xp, body, (p, g, buf), work=1 + gradient_buffers(decay))
