@@ -81,21 +81,25 @@ def rmsprop_step(p, g, v, t: int, *, lr: float = 1e-2, alpha: float = 0.9, eps: 
             gavg += tmp
             xp.multiply(gavg, gavg, out=tmp)
             xp.subtract(v, tmp, out=tmp)  # may round below 0 when v ≈ gavg²: √ then gives NaN, as it should
-        else:
-            tmp[...] = v
+        second = tmp if centered else v  # v - gavg², or v itself: read, not copied
         if eps_mode == "inside_sqrt":
-            tmp += as_t(eps)
+            xp.add(second, as_t(eps), out=tmp)
             xp.sqrt(tmp, out=tmp)
         else:
-            xp.sqrt(tmp, out=tmp)
+            xp.sqrt(second, out=tmp)
             tmp += as_t(eps)
         xp.divide(grad, tmp, out=tmp)  # d
-        if buf is not None:
-            scale(tmp, inside)
-            buf *= as_t(momentum)
-            buf += tmp
-            tmp[...] = buf
-        scale(tmp, after)
-        apply_update(p, tmp, decay, lr, weight_decay)
+        if buf is None:
+            scale(tmp, after)
+            apply_update(p, tmp, decay, lr, weight_decay)
+            return
+        scale(tmp, inside)
+        buf *= as_t(momentum)
+        buf += tmp
+        if after == 1.0:  # the step is the buffer, read as it is
+            apply_update(p, buf, decay, lr, weight_decay)
+        else:
+            xp.multiply(buf, as_t(after), out=tmp)
+            apply_update(p, tmp, decay, lr, weight_decay)
 
     tiled(xp, body, (p, g, v, gavg if centered else None, buf), work=1 + gradient_buffers(decay))
