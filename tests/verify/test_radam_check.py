@@ -80,7 +80,8 @@ def test_rectification_starts_where_the_derivation_says():
     assert all(radam_scalars(1, b, "gt4")[1] == pytest.approx(1.0, abs=1e-15) for b in (0.0, 0.5, 0.9, 0.999999))
 
 
-@pytest.mark.parametrize(("beta2", "t", "direct_rho"), [(1 - 1e-6, 4, "> 4"), (1 - 1e-9, 12, "< 5")])
+@pytest.mark.parametrize(("beta2", "t", "direct_rho"), [(1 - 1e-6, 4, "> 4"), (1 - 1e-9, 12, "< 5"),
+                                                        (0.9999999948234524, 5, "> 5")])  # torch.optim.RAdam's
 def test_the_direct_formula_would_choose_the_other_branch(beta2, t, direct_rho):
     # ρ_t as the paper, torch and optax write it, in float64: wrong side of the threshold; ours: the exact side
     rho_inf = 2 / (1 - beta2) - 1
