@@ -23,6 +23,7 @@ MUTANTS = (
     "eps_inside_sqrt",  # m̂/√(v̂ + ε)
     "uncorrected_without_sqrt_c2",  # torch's form missing √(1-β2^t): lr·r_t/(1-β1^t)·m/(√v + ε)
     "coupled_decay",  # decay added to the gradient although decoupled was asked for
+    "rho_written_out",  # ρ_t = ρ_∞ - 2tβ2^t/(1-β2^t) in float64, as torch writes it: cancels for β2 near 1
 )
 # Caught only when the check visits t = 5 or 6 (steps ≥ 5): the per-step check's default steps t ∈ {1..4, 10..13,
 # 1000..1003} never do, and there ρ_t lies in (4, 5] only for β2 ∈ (0.6, 0.69).
@@ -46,6 +47,9 @@ def radam(mutation=None, *, rectify_when="gt4", eps_mode="after_correction", dec
         v = as_t(beta2) * v + as_t(1.0 - beta2) * (grad * grad)
         c1, c2 = one_minus_power(beta1, t), one_minus_power(beta2, t)
         rho_inf, rho_t = rho(t - 1 if mutation == "rho_at_previous_step" and t > 1 else t, beta2)
+        if mutation == "rho_written_out":
+            rho_inf = 2.0 / (1.0 - beta2) - 1.0
+            rho_t = rho_inf - 2.0 * t * beta2**t / (1.0 - beta2**t)
         if mutation == "rho_inf_without_minus_one":
             rho_inf, rho_t = rho_inf + 1.0, rho_t + 1.0
         test = "gt4" if mutation == "paper_test_for_torch" and rectify_when == "gt5" else rectify_when

@@ -323,9 +323,11 @@ class Problem:
 
 
 def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixed_hyper, subnormals=True,
-                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=(), plans=None) -> Problem:
+                  ordinary=False, schedules=(), offsets=START_OFFSETS, positive=(), plans=None,
+                  rates=None) -> Problem:
     """``offsets``: a tuple to sample from, or a strategy; a late start also draws the rates raised to the
-    power t close to 1 (strategies/steps.py).  ``plans``: sizes, drawn positions and layouts
+    power t close to 1 (strategies/steps.py), and so does any start where ``rates`` (a function of the first
+    step t, giving a strategy) is given.  ``plans``: sizes, drawn positions and layouts
     (strategies/sizes.py; default: 1..max_size, every element drawn, contiguous)."""
     rule = compiled.rule
     dtype = data.draw(_sampled(tuple(dtypes)), label="dtype")
@@ -339,10 +341,12 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
         hyper[name] = fixed_hyper[name] if name in fixed_hyper else data.draw(values, label=name)
     offset = data.draw(offsets if isinstance(offsets, st.SearchStrategy) else _sampled(tuple(offsets)),
                        label="steps before")
-    if counters.is_late(offset):
+    if rates is None and counters.is_late(offset):
+        rates = counters.rate_near_one
+    if rates is not None:
         for name in counters.powered_by_t(compiled.expressions):
             if name not in fixed_hyper:
-                near = data.draw(counters.rate_near_one(offset + 1), label=name)
+                near = data.draw(rates(offset + 1), label=name)
                 hyper[name] = strategies.representable(near, dtype, rule.hyperparameter(name))
     per_step = [dict(hyper) for _ in range(n_steps)]
     for name in schedules:
@@ -482,19 +486,23 @@ def reach_examples(examples: int) -> int:
 
 
 def reach_runs(compiled: CompiledRule, max_size: int, gpu: bool = False) -> list[tuple]:
-    """(plans, offsets) of the runs that go where small early examples never do (issue: verification power
-    at scale): vector remainders, block edges and non-contiguous layouts from an early start; and, where the
-    rule reads t, starts at each counter's edge and late, on small arrays."""
+    """(plans, offsets, rates) of the runs that go where small early examples never do (issue: verification power
+    at scale): vector remainders, block edges and non-contiguous layouts from an early start; where the rule reads
+    t, starts at each counter's edge and late, on small arrays; and where a host-side test on t picks the branch
+    (RAdam's ρ_t), the steps across it with rates so close to 1 that the test's float64 arithmetic cancels
+    (``rates``: see draw_problem; None: as the offset decides)."""
     start = counters.early()
-    runs = [(sizes.plans(sizes.remainder_sizes()), start),
-            (sizes.plans(sizes.block_sizes(gpu), ("contiguous",)), start),
-            (sizes.plans(sizes.remainder_sizes(), ("transposed",)), start),
-            (sizes.plans(sizes.remainder_sizes(), ("strided", "rows")), start)]
+    runs = [(sizes.plans(sizes.remainder_sizes()), start, None),
+            (sizes.plans(sizes.block_sizes(gpu), ("contiguous",)), start, None),
+            (sizes.plans(sizes.remainder_sizes(), ("transposed",)), start, None),
+            (sizes.plans(sizes.remainder_sizes(), ("strided", "rows")), start, None)]
     if any(str(x) == "t" for e in compiled.expressions for x in e.free_symbols):
         small = sizes.dense_plans(max_size)
         cheap = counters.cheap_in_t(compiled.expressions)
         edges = counters.COUNTER_EDGES if cheap else ()
-        runs += [(small, counters.crossing(edge)) for edge in edges] + [(small, counters.late(cheap))]
+        runs += [(small, counters.crossing(edge), None) for edge in edges] + [(small, counters.late(cheap), None)]
+    if compiled.host_branches:
+        runs.append((sizes.dense_plans(max_size), counters.THRESHOLD_OFFSETS, counters.rate_where_tests_cancel))
     return runs
 
 
@@ -536,13 +544,13 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
                             arrays=before, hyper=hyper, rounded=value, rows=rows)
         return got, expected  # the reference per row of a long array: read only for whether it is finite
 
-    def make_run(plans, offsets, examples):
+    def make_run(plans, offsets, examples, rates=None):
         @hypothesis_seed(o.seed)
         @hypothesis_settings(examples)
         @given(st.data())
         def run(data):
             problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
-                                   schedules=o.schedules, offsets=offsets, plans=plans)
+                                   schedules=o.schedules, offsets=offsets, plans=plans, rates=rates)
             tracker.examples += 1  # counted once drawn: a draw Hypothesis gives up on is not an example
             heartbeat.beat(tracker.examples)
             dtype, state = problem.dtype, problem.start
@@ -562,8 +570,8 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
     # steps the rule first branches at, beyond the first few (RAdam's rectifier from t = 5)
     late = compiled.rule.survey_steps - o.steps
     main = make_run(None, counters.early((late,) if late > 0 else ()), o.examples)
-    reach = [make_run(plans, offsets, reach_examples(o.examples))
-             for plans, offsets in reach_runs(compiled, o.max_size, gpu=not subnormals)]
+    reach = [make_run(plans, offsets, reach_examples(o.examples), rates)
+             for plans, offsets, rates in reach_runs(compiled, o.max_size, gpu=not subnormals)]
 
     def smallest(failure: Counterexample) -> Counterexample:
         """The same step on one element, where that still fails (rules are elementwise)."""

@@ -43,6 +43,17 @@ def rate_near_one(t: int) -> st.SearchStrategy[float]:
     return st.floats(-2.0, 2.0).map(lambda e: 1.0 - 10.0**e / t)
 
 
+THRESHOLD_OFFSETS = (2, 3, 4)  # with up to 4 steps: t = 3 … 8, across RAdam's ρ_t tests (ρ_t → t - 1 as β2 → 1)
+
+
+def rate_where_tests_cancel(t: int) -> st.SearchStrategy[float]:
+    """A rate β = 1 - 10^-e, e in [5, 10]: so close to 1 that a host-side test on t read in float64 cancels.  RAdam's
+    ρ_t = ρ_∞ - 2tβ2^t/(1 - β2^t) takes ρ_∞ ≈ 2/(1 - β2) down to about t - 1, and 1 - β2^t carries a relative error
+    u/(1 - β2^t): torch's RAdam rectifies at t = 5 for β2 = 1 - 5.2·10⁻⁹ where the exact ρ_5 < 5 says not to.
+    The drawn ranges elsewhere keep 1 - β ≥ 10⁻⁶ (strategies/arrays.py), where this never happens."""
+    return st.floats(5.0, 10.0).map(lambda e: 1.0 - 10.0**-e)
+
+
 @lru_cache(maxsize=None)
 def powered_by_t(expressions: tuple) -> tuple[str, ...]:
     """Names of the hyperparameters raised to a power that depends on t (β1, β2 in 1 - β^t)."""
