@@ -74,12 +74,12 @@ def _worker(rank, port, out):
     try:
         os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
         # generous: on a busy 2-core machine the other process may still be importing torch; the limit only matters
-        # when something is wrong. (Two of five fresh-clone CI runs skipped both tests here: a rank died of SIGABRT,
-        # not of this limit; cause not found.)
+        # when something is wrong (the SIGABRT some CI runs saw was not this limit: see ddp below)
         dist.init_process_group("gloo", rank=rank, world_size=M, timeout=__import__("datetime").timedelta(seconds=120))
         for name, (batch_norm, sizes) in SCENARIOS.items():
             _scenario(rank, out, name, batch_norm, sizes)
         dist.destroy_process_group()
+        open(os.path.join(out, f"{rank}.done"), "w").close()  # every result is written and closed
     except Exception as exc:  # reported to the parent, which skips
         with open(os.path.join(out, f"{rank}.error"), "w") as f:
             f.write(f"{type(exc).__name__}: {exc}")
@@ -117,7 +117,10 @@ def ddp():
         try:
             mp.spawn(_worker, args=(_free_port(), out), nprocs=M, join=True)
         except Exception as exc:
-            pytest.skip(f"gloo processes could not run: {exc}")
+            # Under load a rank sometimes dies of SIGABRT on its way out, after its work (3 of 7 fresh-clone CI runs;
+            # never alone): what it wrote before is complete where every rank marked itself done.
+            if not all(os.path.exists(os.path.join(out, f"{r}.done")) for r in range(M)):
+                pytest.skip(f"gloo processes could not run: {exc}")
         errors = [f for f in os.listdir(out) if f.endswith(".error")]
         if errors:
             pytest.skip("gloo could not start: " + open(os.path.join(out, errors[0])).read())
