@@ -25,8 +25,9 @@ MUTANTS = (
     "coupled_decay",  # decay added to the gradient although decoupled was asked for
     "rho_written_out",  # ρ_t = ρ_∞ - 2tβ2^t/(1-β2^t) in float64, as torch writes it: cancels for β2 near 1
 )
-# Caught only when the check visits t = 5 or 6 (steps ≥ 5): the per-step check's default steps t ∈ {1..4, 10..13,
-# 1000..1003} never do, and there ρ_t lies in (4, 5] only for β2 ∈ (0.6, 0.69).
+# Caught only when the check visits t = 5 or 6: the main run's steps t ∈ {1..4, 10..13, 1000..1003} never do (there
+# ρ_t lies in (4, 5] only for β2 ∈ (0.6, 0.69)); with steps ≥ 5, or in the threshold run (t = 3..8, β2 near 1, where
+# ρ_5 ≈ 4.99999: the default budget caught it at example 184, its last run).
 NEEDS_STEP_5 = (
     "paper_test_for_torch",  # ρ_t > 4 although ρ_t > 5 was asked for: rectifies t = 5 at β2 = 0.999
 )

@@ -42,7 +42,7 @@ def test_each_planted_bug_is_caught_with_default_settings(mutation):
 
 @pytest.mark.parametrize("mutation", NEEDS_STEP_5)
 def test_a_threshold_bug_is_caught_once_the_check_reaches_step_5(mutation):
-    # gt4 and gt5 differ at t = 5 for β2 = 0.999 (radam.first_rectified_step); the default steps never reach it
+    # gt4 and gt5 differ at t = 5 for β2 = 0.999 (radam.first_rectified_step); the main run's steps never reach it
     conv = conventions_for(mutation)
     report = check("radam", radam(mutation, **conv), conv, steps=6, raise_on_failure=False)
     assert not report.passed and report.counterexample.t == 5
