@@ -7,6 +7,13 @@ implementations take turns, one step each per round, so that whatever else the m
 them alike; each figure is the median over the rounds, after warm-up steps.  A ratio is torch's median time over
 ours: > 1, ours is faster.
 
+Taking turns also means each step starts with its arrays out of cache: at 1M float32 parameters the four
+implementations hold about 50 MB, more than the bench machine's 32 MiB L3, so every step reads its arrays from
+memory, as an optimizer step in training does after the backward pass.  Measured for our SGD at 1M (one thread):
+0.32 ms a step with its arrays in L3, 0.69 ms after 64 MiB of other writes.  Our threads (``--threads``) and
+torch's OpenMP threads also meet here: torch's workers keep spinning for a while after its step, on the cores ours
+would use.
+
 On a GPU (``--backend cupy``): the fused CuPy Adam kernel against torch fused/foreach on CUDA, and the fraction of
 the device's measured copy bandwidth it reaches, counting 28 bytes per parameter (read p, g, m, v; write p, m, v
 in float32).
