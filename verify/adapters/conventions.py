@@ -21,9 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import Phase, given
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
+from hypothesis import Phase
 
 from derivations import rule as find_rule
 from verify.checks.elementwise import (
@@ -34,7 +32,7 @@ from verify.checks.elementwise import (
     check_trajectory,
     draw_problem,
     follow_trajectory,
-    hypothesis_settings,
+    property_run,
     run_implementation,
 )
 from verify.core.deadline import Caller
@@ -139,9 +137,7 @@ def fingerprint(rule, run_fn, *, hyperparameters=None, positive=(), dtypes=DEFAU
     counter = {"examples": 0, "error": ""}
     caller = Caller(deadline)
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples, phases=(Phase.generate,))  # the survey only records; _SurveyOver ends it at once
-    @given(st.data())
+    @property_run(seed, examples, phases=(Phase.generate,))  # the survey only records; _SurveyOver ends it at once
     def survey(data):
         problem = draw_problem(data, widest, dtypes, max_size, steps, fixed, ordinary=True, schedules=r.schedulable,
                                 offsets=(0,), positive=positive)

@@ -22,9 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from hypothesis import Phase, given
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
+from hypothesis import Phase
 
 from derivations import rule as find_rule
 from verify.checks.elementwise import (
@@ -33,7 +31,7 @@ from verify.checks.elementwise import (
     Mismatch,
     draw_problem,
     follow_trajectory,
-    hypothesis_settings,
+    property_run,
     run_implementation,
 )
 from verify.core.deadline import Caller
@@ -93,9 +91,7 @@ def sample(rule, *, hyperparameters=None, positive=(), dtypes=DEFAULT_DTYPES, ex
     widest = max((compile_rule(r, c) for c in r.variants()), key=lambda c: len(c.hyperparameters))
     fixed, problems = dict(hyperparameters or {}), []
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples, phases=(Phase.generate,))
-    @given(st.data())
+    @property_run(seed, examples, phases=(Phase.generate,))
     def draw(data):
         problems.append(draw_problem(data, widest, dtypes, max_size, max(steps, r.survey_steps), fixed,
                                      ordinary=True, schedules=r.schedulable, offsets=(0,), positive=positive))

@@ -22,12 +22,10 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.estimators import DYADIC, EstimatorReport, MomentTracker, U, gamma
 
 
@@ -60,9 +58,7 @@ def check_exact(implementation=None, *, examples: int = 25, seed: int = 0, estim
     space = estimator.space("resampled")
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n_d, R = data.draw(st.integers(2, 3), label="N_D"), data.draw(st.integers(2, 3), label="R")
         n_x, J = data.draw(st.integers(1, 2), label="N_X"), 2
@@ -107,9 +103,7 @@ def check_ridge(implementation=None, *, examples: int = 30, seed: int = 0) -> Es
     implementation = implementation or _ridge_kernel
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         p = data.draw(st.integers(1, 3), label="p")
         n = data.draw(st.integers(p, p + 3), label="n")

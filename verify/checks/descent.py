@@ -33,12 +33,10 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.matrix import (
     DTYPES,
     MatrixReport,
@@ -131,9 +129,7 @@ def check_gradient_descent(run_fn, conventions=None, *, examples=40, seed=0, dty
     step = conv["step"]
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, k = _draw_run(data, dtypes, max_size, _spectra(conv), 4)
         lr = _fixed_lr(data.draw, objective)
@@ -193,9 +189,7 @@ def check_steepest_descent(run_fn, conventions=None, *, examples=40, seed=0, dty
     conv = {"norm": "l2", "step": "fixed", **(conventions or {})}
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, k = _draw_run(data, dtypes, max_size, _spectra(conv), 4)
         lr = data.draw(st.sampled_from((0.5, 0.125, 1.0, 2.0 ** -10)), label="lr")
@@ -277,9 +271,7 @@ def check_coordinate_descent(run_fn, conventions=None, *, examples=40, seed=0, d
     size = BLOCK_SIZES[conv["block"]]
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, sweeps = _draw_run(data, dtypes, max_size, ("positive",), 3, "sweeps")
         tracker.examples += 1
@@ -342,9 +334,7 @@ def check_gd_rate(run_fn, step: str = "fixed", *, examples=20, seed=0, iteration
     tracker = Tracker()
     dtype, u = "float64", unit_roundoff("float64")
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n = data.draw(st.integers(2, 5), label="n")
         objective = data.draw(obj.objectives(dtype, n, ("quadratic",), ("positive",)), label="objective")

@@ -425,6 +425,19 @@ def hypothesis_settings(examples: int, phases=None):
                     report_multiple_bugs=False)
 
 
+def property_run(seed: int, examples: int, phases=None):
+    """A check's Hypothesis run: ``@seed(seed)``, ``hypothesis_settings(examples, phases)`` and ``@given(st.data())``
+    on ``run(data)``.  Without a database key: Hypothesis would otherwise hash the source of every run it starts
+    (inspect.getsource, tokenised: 0.49 s of Adam's 17.7 s check, 378 runs) for a key that a check without a
+    database never reads (Hypothesis' own ``find`` sets the key to None the same way)."""
+    def decorate(run):
+        test = hypothesis_seed(seed)(hypothesis_settings(examples, phases)(given(st.data())(run)))
+        test._hypothesis_internal_database_key = None
+        return test
+
+    return decorate
+
+
 def _describe(step_fn) -> str:
     return getattr(step_fn, "__qualname__", None) or type(step_fn).__name__
 
@@ -545,9 +558,7 @@ def check_steps(rule, step_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, examp
         return got, expected  # the reference per row of a long array: read only for whether it is finite
 
     def make_run(plans, offsets, examples, rates=None):
-        @hypothesis_seed(o.seed)
-        @hypothesis_settings(examples)
-        @given(st.data())
+        @property_run(o.seed, examples)
         def run(data):
             problem = draw_problem(data, compiled, o.dtypes, o.max_size, o.steps, o.fixed, subnormals,
                                    schedules=o.schedules, offsets=offsets, plans=plans, rates=rates)
@@ -726,9 +737,7 @@ def check_trajectory(rule, run_fn, conventions=None, *, dtypes=DEFAULT_DTYPES, e
         follow_trajectory(compiled, problem, seen, tracker, subnormals=subnormals, host_dtype=host_dtype)
 
     def make_run(splits, examples):
-        @hypothesis_seed(o.seed)
-        @hypothesis_settings(examples)
-        @given(st.data())
+        @property_run(o.seed, examples)
         def run(data):
             split = None if splits is None else tuple(data.draw(splits, label="tensor sizes"))
             plans = None if split is None else st.just(sizes.Plan(sum(split)))

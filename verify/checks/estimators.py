@@ -62,12 +62,10 @@ from typing import Callable
 
 import numpy as np
 import sympy as sp
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import Report, Tracker, conclude, to_numpy
-from verify.checks.elementwise import how_to_call, hypothesis_settings
+from verify.checks.elementwise import how_to_call, property_run
 
 U = Fraction(1, 2**53)  # unit roundoff of float64
 FALSE_ALARM = 1e-6  # the statistical check's whole false-alarm rate (split over its tests)
@@ -425,9 +423,7 @@ def check_exact(name: str, implementation=None, space: str | None = None, *, var
         implementation, variance = binding.kernel, variance or binding.variance_kernel
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(hdata):
         data, sizes = binding.draw(hdata, space)
         tracker.examples += 1  # every draw made: the example runs
@@ -476,9 +472,7 @@ def check_statistical(name: str, implementation=None, space: str | None = None, 
         implementation, variance = binding.kernel, variance or binding.variance_kernel
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(hdata):
         data, sizes = binding.draw(hdata, space)
         tracker.examples += 1  # every draw made: the example runs

@@ -24,12 +24,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.estimators import EstimatorReport, MomentTracker
 
 FALSE_ALARM = 1e-6
@@ -130,9 +128,7 @@ def check_initializer(init, claim: Claim, *, examples: int = 6, seed: int = 0,
     tracker = MomentTracker()
     alpha = false_alarm / (3 * examples)
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         shape = _shape(data, claim.layout)
         tracker.examples += 1

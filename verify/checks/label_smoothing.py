@@ -17,12 +17,10 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.estimators import DYADIC, EstimatorReport, MomentTracker, gamma
 from verify.checks.mixup import _reference_losses
 
@@ -59,9 +57,7 @@ def check_targets(implementation=None, smoothing="all", *, examples: int = 40, s
     implementation = implementation or _kernel(smoothing.name)
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         K, n = data.draw(st.integers(2, 7), label="K"), data.draw(st.integers(1, 4), label="n")
         classes = data.draw(st.lists(st.integers(0, K - 1), min_size=n, max_size=n), label="classes")
@@ -86,9 +82,7 @@ def check_loss(loss, smoothing="all", *, examples: int = 20, seed: int = 0, name
     smoothing = _smoothing(smoothing)
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n, K = shape or (data.draw(st.integers(1, 4), label="n"), data.draw(st.integers(3, 6), label="K"))
         z = data.draw(st.lists(st.lists(DYADIC, min_size=K, max_size=K), min_size=n, max_size=n), label="logits")

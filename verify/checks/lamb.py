@@ -35,13 +35,11 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.registry import REDUCTION_RULES
 from verify.checks.common import Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.matrix import MatrixReport, gamma
 from verify.checks.reduction import (
     DTYPES,
@@ -177,9 +175,7 @@ def check_lamb(implementation, conv: dict, *, examples=40, seed=0, dtypes=DTYPES
     tracker = Tracker()
     dtype_draw, steps_draw = st.sampled_from(dtypes), st.integers(1, steps)
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, shapes, params = draw_tensors(data, dtype_draw, max_size)
         ms = [_array(data.draw, dtype, s, f"m[{i}]", zero_weight=5) for i, s in enumerate(shapes)]

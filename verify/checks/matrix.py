@@ -42,13 +42,11 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.registry import MATRIX_RULES
 from verify.checks.common import Report, Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.core import options as options_
 from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
 from verify.strategies import objectives as obj
@@ -178,9 +176,7 @@ def check_newton(step, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, 
     solve = conv["solve"]
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype = data.draw(st.sampled_from(dtypes), label="dtype")
         n = data.draw(st.integers(1, max_size), label="n")
@@ -298,9 +294,7 @@ def check_cg(run_fn, conventions=None, *, examples=60, seed=0, dtypes=DTYPES, ma
     conv = {**CG_DEFAULTS, **(conventions or {})}
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype = data.draw(st.sampled_from(dtypes), label="dtype")
         n = data.draw(st.integers(1, max_size), label="n")

@@ -30,12 +30,10 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import sympy as sp
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.estimators import DYADIC, EstimatorReport, MomentTracker, gamma
 
 FALSE_ALARM = 1e-6  # the statistical check's whole false-alarm rate
@@ -78,9 +76,7 @@ def check_mixing(implementation=None, *, examples: int = 30, seed: int = 0) -> E
     implementation = implementation or _kernel_mixing
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n, d, K = (data.draw(st.integers(lo, hi), label=t) for lo, hi, t in ((1, 5, "n"), (1, 3, "d"), (2, 4, "K")))
         x = data.draw(st.lists(st.lists(DYADIC, min_size=d, max_size=d), min_size=n, max_size=n), label="x")
@@ -125,9 +121,7 @@ def check_loss(implementation=None, *, examples: int = 30, seed: int = 0) -> Est
     implementation = implementation or _kernel_loss
     tracker = MomentTracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n, K = data.draw(st.integers(1, 4), label="n"), data.draw(st.integers(2, 5), label="K")
         z = data.draw(st.lists(st.lists(DYADIC, min_size=K, max_size=K), min_size=n, max_size=n), label="logits")
@@ -157,9 +151,7 @@ def check_statistical(implementation=None, *, examples: int = 4, seed: int = 0, 
     per_test = false_alarm / (2 * examples)
     width = math.sqrt(math.log(2 / per_test) / (2 * replications))
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         K = data.draw(st.integers(2, 5), label="K")
         z = [float(v) for v in data.draw(st.lists(DYADIC, min_size=K, max_size=K), label="logits")]

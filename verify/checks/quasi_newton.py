@@ -35,12 +35,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from verify.checks.common import Mismatch, Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import hypothesis_settings
+from verify.checks.elementwise import property_run
 from verify.checks.matrix import (
     DTYPES,
     MatrixReport,
@@ -214,9 +212,7 @@ def check_lbfgs(run_fn, conventions=None, *, examples=40, seed=0, dtypes=DTYPES,
     conv = {**LBFGS_DEFAULTS, **(conventions or {})}
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         m = data.draw(st.sampled_from(MEMORIES), label="memory")
@@ -359,9 +355,7 @@ def check_bfgs(run_fn, conventions=None, *, examples=40, seed=0, dtypes=DTYPES, 
     conv = {"line_search": "exact", **(conventions or {})}
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         u = unit_roundoff(dtype)
@@ -474,9 +468,7 @@ def check_nonlinear_cg(run_fn, conventions=None, *, examples=40, seed=0, dtypes=
     conv = {**NONLINEAR_CG_DEFAULTS, **(conventions or {})}
     tracker = Tracker()
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, n, objective, x0, k = _problems(data, dtypes, max_size, tracker)
         u = unit_roundoff(dtype)
@@ -570,9 +562,7 @@ def check_trajectory(iterates, conventions=None, *, examples=10, seed=0, max_siz
     tracker = Tracker()
     u = unit_roundoff("float64")
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         n = data.draw(st.integers(2, max_size), label="n")
         objective = data.draw(obj.objectives("float64", n, ("quadratic",), ("positive",)), label="objective")

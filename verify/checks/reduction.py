@@ -51,13 +51,11 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.registry import REDUCTION_RULES
 from verify.checks.common import Tracker, conclude, label, to_numpy
-from verify.checks.elementwise import how_to_call, hypothesis_settings
+from verify.checks.elementwise import how_to_call, property_run
 from verify.checks.matrix import MatrixReport, gamma
 from verify.core import options as options_
 from verify.reference.tolerance import REASSOCIATION_FACTOR, smallest_subnormal, unit_roundoff
@@ -278,9 +276,7 @@ def check_lars(implementation, conv: dict, *, examples=60, seed=0, dtypes=DTYPES
     tracker = Tracker()
     dtype_draw, steps_draw = st.sampled_from(dtypes), st.integers(1, steps)
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         dtype, shapes, params = draw_tensors(data, dtype_draw, max_size)
         bufs = [_array(data.draw, dtype, s, f"buf[{i}]", zero_weight=5) for i, s in enumerate(shapes)]

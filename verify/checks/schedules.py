@@ -69,14 +69,12 @@ from functools import cache
 import mpmath
 import numpy as np
 import sympy as sp
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from derivations.core.schedule import STEP
 from derivations.registry import SCHEDULES
 from verify.checks.common import Report, Tracker, conclude, to_numpy
-from verify.checks.elementwise import how_to_call, hypothesis_settings
+from verify.checks.elementwise import how_to_call, property_run
 from verify.core import options as options_
 from verify.core.dtypes import finfo
 from verify.reference.tolerance import REASSOCIATION_FACTOR, unit_roundoff
@@ -433,9 +431,7 @@ def check_schedule(name: str, implementation=None, conventions: dict | None = No
     worst = {"ulps": 0.0, "dtypes": set()}
     strategies = {h.name: _strategy(h, s, fixed, positive, bool(edges)) for h in s.hyperparameters}
 
-    @hypothesis_seed(seed)
-    @hypothesis_settings(examples)
-    @given(st.data())
+    @property_run(seed, examples)
     def run(data):
         hyper = {n: data.draw(strategy, label=n) for n, strategy in strategies.items()}
         N = data.draw(st.integers(1, _horizon(s, hyper)), label="updates")
