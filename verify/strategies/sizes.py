@@ -160,22 +160,35 @@ def distinct_columns(arrays: dict) -> tuple[dict, np.ndarray]:
     the columns equal one column, that group is found by one comparison and only the rest is grouped (sorting
     2^17 columns cost 7 ms a call, more than the reference of its few distinct elements)."""
     names = list(arrays)
-    columns = np.stack([np.asarray(arrays[n], dtype=np.float64).view(np.uint64) for n in names])
-    size = columns.shape[1]
+    size = len(np.asarray(arrays[names[0]]))
     first, inverse = None, None
     for i in (size // 3, 2 * size // 3) if size > SHORT else ():  # off the edges, where drawn elements go
-        same = (columns == columns[:, i:i + 1]).all(axis=0)
+        same = np.ones(size, dtype=bool)
+        for n in names:  # bit patterns in each array's own width: no float64 copy of 2^17 columns
+            bits = _bits(arrays[n])
+            same &= bits == bits[i]
         if 2 * np.count_nonzero(same) > size:
             rest = np.flatnonzero(~same)
-            rest_first, rest_inverse = _grouped(columns[:, rest])
+            rest_first, rest_inverse = _grouped(_columns(arrays, names, rest))
             first = np.concatenate(([i], rest[rest_first]))
             inverse = np.zeros(size, dtype=np.intp)
             inverse[rest] = rest_inverse + 1
             break
     if first is None:
-        first, inverse = _grouped(columns)
+        first, inverse = _grouped(_columns(arrays, names))
     distinct = {n: np.asarray(arrays[n])[first] for n in names}
     return distinct, inverse
+
+
+def _bits(a) -> np.ndarray:
+    """The bit patterns of a float array, as unsigned integers of its width."""
+    a = np.asarray(a)
+    return a.view(np.dtype(f"u{a.dtype.itemsize}"))
+
+
+def _columns(arrays: dict, names: list, at=slice(None)) -> np.ndarray:
+    """The float64 bit patterns of ``arrays[n][at]``, one row per name."""
+    return np.stack([np.asarray(np.asarray(arrays[n])[at], dtype=np.float64).view(np.uint64) for n in names])
 
 
 def _grouped(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
