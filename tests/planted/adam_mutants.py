@@ -14,6 +14,7 @@ MUTANTS = (
     "drop_sqrt",  # divide by v̂ + ε
     "coupled_decay",  # decay added to the gradient although decoupled was asked for
     "amsgrad_max_of_old_v",  # AMSGrad max taken over the previous v
+    "skip_correction_when_small",  # 1 - β^t taken as 1 once β^t < 1e-8 ("converged"): wrong by β^t, in float64
 )
 
 
@@ -29,6 +30,8 @@ def adam(mutation=None, *, decay="none", amsgrad="off"):
         tb = t - 1 if mutation == "bias_correction_t_minus_1" else t
         with np.errstate(all="ignore"):
             c1, c2 = 1 - beta1**tb, 1 - beta2**tb
+            if mutation == "skip_correction_when_small":
+                c1, c2 = (1.0 if beta**tb < 1e-8 else c for beta, c in ((beta1, c1), (beta2, c2)))
             vsrc = v
             if amsgrad == "raw":
                 vmax = np.maximum(vmax, v_old if mutation == "amsgrad_max_of_old_v" else v)

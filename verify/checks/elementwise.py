@@ -343,6 +343,11 @@ def draw_problem(data, compiled: CompiledRule, dtypes, max_size, max_steps, fixe
                        label="steps before")
     if rates is None and counters.is_late(offset):
         rates = counters.rate_near_one
+    if rates is None and not ordinary:  # an early start: now and then β^t log-uniform (steps.rate_by_power)
+        for name in counters.powered_by_t(compiled.expressions):
+            if name not in fixed_hyper and data.draw(counters.BY_POWER, label=f"{name} from its power"):
+                by_power = data.draw(counters.rate_by_power(offset + 1), label=name)
+                hyper[name] = strategies.representable(by_power, dtype, rule.hyperparameter(name))
     if rates is not None:
         for name in counters.powered_by_t(compiled.expressions):
             if name not in fixed_hyper:
