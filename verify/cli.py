@@ -383,7 +383,20 @@ def cmd_check(args) -> int:
     failed = sum(not r.ok for r in proofs) + sum(not r.passed for r in reports)
     print(f"\n{len(proofs)} derivations, {len(reports)} kernel checks, {failed} failed, "
           f"{time.perf_counter() - start:.1f} s")
+    if reports:
+        print(budget_line(reports, args.examples))
     return 0 if ok else 1
+
+
+def budget_line(reports, examples) -> str:
+    """The budget beside the time: the examples run, how many were asked for, and the rate per worker-second
+    (the checks' own seconds summed, so that it does not depend on how many workers ran them)."""
+    ran = sum(r.examples for r in reports)
+    seconds = sum(r.seconds for r in reports)
+    asked = (f"{examples} a convention variant or sample space" if examples else
+             f"the default budget: {RULE_EXAMPLES} a convention variant of a rule, each family's own elsewhere")
+    rate = f", {ran / seconds:.0f} examples a second per worker" if seconds > 0 else ""
+    return f"{ran:,} examples ({asked}; each run at scale adds a tenth of that) in {seconds:.1f} worker-seconds{rate}"
 
 
 def cmd_bench(args) -> int:

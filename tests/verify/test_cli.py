@@ -267,3 +267,12 @@ def test_crosscheck_rule_names_come_from_the_registry(capsys):
     assert "no elementwise rule named 'adamw'" in capsys.readouterr().err
     assert main(["crosscheck", "--only", "sgd", "no_such_rule"]) == 2
     assert "adam" in capsys.readouterr().err
+
+
+def test_check_reports_the_budget_beside_the_time(capsys):
+    assert main(["check", "ema", "--no-prove", "-j", "1", "--examples", "10"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    # 4 convention variants; each ran its 10 main examples and at least 1 of each run at scale
+    ran = int(last.split(" examples")[0].replace(",", ""))
+    assert ran >= 4 * 10
+    assert "(10 a convention variant or sample space;" in last and "examples a second per worker" in last
