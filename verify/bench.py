@@ -8,8 +8,9 @@ them alike; each figure is the median over the rounds, after warm-up steps.  A r
 ours: > 1, ours is faster.
 
 Taking turns also means each step starts with its arrays out of cache: at 1M float32 parameters the four
-implementations hold about 50 MB, more than the bench machine's 32 MiB L3, so every step reads its arrays from
-memory, as an optimizer step in training does after the backward pass.  Measured for our SGD at 1M (one thread):
+implementations hold 48 MB (SGD's p, g, buffer) to 64 MB (Adam's p, g, m, v), more than the bench machine's
+32 MiB L3, so every step reads its arrays from memory, as an optimizer step in training does after the backward
+pass.  Measured for our SGD at 1M (one thread):
 0.32 ms a step with its arrays in L3, 0.69 ms after 64 MiB of other writes.  Our threads (``--threads``) and
 torch's OpenMP threads also meet here: torch's workers keep spinning for a while after its step, on the cores ours
 would use.
