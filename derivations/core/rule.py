@@ -33,15 +33,17 @@ STEP = sp.Symbol("t", integer=True, positive=True)
 FIRST_STEP = sp.Piecewise((1, sp.Eq(STEP, 1)), (0, True))
 
 
-def host_function(name: str, implementation: Callable, roundings: Callable):
+def host_function(name: str, implementation: Callable, roundings: Callable, powered: tuple[int, ...] = ()):
     """A function of t and hyperparameters with no closed form (NAdam's product of μ_1..μ_t), as a SymPy
     function that references evaluate by calling ``implementation`` (on floats or on mpmath numbers, at
     the working precision).  ``roundings(*args)`` is an expression in the same arguments: how many roundings
-    a float64 evaluation of it makes, which verify's error bound charges it."""
+    a float64 evaluation of it makes, which verify's error bound charges it.  ``powered``: the positions of the
+    arguments that the function raises to a power of t (β1 in Π μ_i = β1^t·…), as β1^t is raised in Adam."""
     from sympy.utilities.lambdify import implemented_function
 
     fn = implemented_function(sp.Function(name), implementation)
     fn._roundings_ = staticmethod(roundings)
+    fn._powered_ = tuple(powered)
     return fn
 
 
