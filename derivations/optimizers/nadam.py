@@ -50,8 +50,11 @@ FLOAT_LOOP_UP_TO = 10**4  # on floats, the loop (as an implementation takes it) 
 
 @functools.lru_cache(maxsize=4096)
 def _mpmath_product(t: int, beta1, psi, prec: int):
-    if t > SERIES_FROM:
-        return _series_product(t, beta1, psi, prec)
+    return _series_product(t, beta1, psi, prec) if t > SERIES_FROM else _loop_product(t, beta1, psi, prec)
+
+
+def _loop_product(t: int, beta1, psi, prec: int):
+    """Π_{i≤t} μ_i one factor at a time, at ``prec`` bits: t roundings."""
     with mpmath.workprec(prec):
         base, half, product = mpmath.mpf(24) / 25, mpmath.mpf(1) / 2, mpmath.mpf(1)
         for i in range(1, t + 1):

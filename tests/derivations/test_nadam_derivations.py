@@ -45,14 +45,6 @@ def test_the_host_product_on_floats_mpmath_and_sympy():
     assert nadam.MU_PRODUCT._roundings_(STEP, b, psi) == 7 * STEP
 
 
-def _loop_product(t, beta1, psi, prec):
-    with mpmath.workprec(prec):
-        base, half, product = mpmath.mpf(24) / 25, mpmath.mpf(1) / 2, mpmath.mpf(1)
-        for i in range(1, t + 1):
-            product *= beta1 * (1 - half * base ** (i * psi))
-        return product
-
-
 def _series_without_its_first_term(t, beta1, psi, prec):
     """A planted bug: the series of ln Π(1 - ½q^i) summed from k = 2 (the term ½·Σq^i lost)."""
     with mpmath.workprec(prec + 64):
@@ -74,7 +66,7 @@ def _agree(a, b, t, prec):
 @pytest.mark.parametrize("t, beta1, psi", CASES)
 def test_the_product_by_its_series_is_the_product_by_the_loop(t, beta1, psi):
     prec = 113
-    loop = _loop_product(t, mpmath.mpf(beta1), mpmath.mpf(psi), prec)
+    loop = nadam._loop_product(t, mpmath.mpf(beta1), mpmath.mpf(psi), prec)
     with mpmath.workprec(prec):
         series = nadam.MU_PRODUCT._imp_(t, mpmath.mpf(beta1), mpmath.mpf(psi))  # t > SERIES_FROM: the series
     assert t > nadam.SERIES_FROM and _agree(series, loop, t, prec)

@@ -4,16 +4,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derivations.optimizers.nadam import FLOAT_LOOP_UP_TO, MU_PRODUCT
 from kernels.optimizers import nadam
-from kernels.optimizers.nadam import running_product
+from kernels.optimizers.nadam import _mu, running_product
 
 
 def from_scratch(t, beta1, psi):
-    """The product as the kernel took it before it remembered: left to right from 1."""
-    product = 1.0
-    for i in range(1, t + 1):
-        product *= beta1 * (1.0 - 0.5 * 0.96 ** (i * psi))
-    return product
+    """The product taken left to right from 1, as the kernel took it before it remembered: the rule's host product on
+    floats, which is that loop up to FLOAT_LOOP_UP_TO (tests/verify/test_nadam_check.py holds the two equal)."""
+    assert t <= FLOAT_LOOP_UP_TO
+    return MU_PRODUCT._imp_(t, beta1, psi)
 
 
 def resumed_one_factor_late(t, beta1, psi, memory):
@@ -22,7 +22,7 @@ def resumed_one_factor_late(t, beta1, psi, memory):
     if start > t:
         start, product = 0, 1.0
     for i in range(start + 2 if start else 1, t + 1):
-        product *= beta1 * (1.0 - 0.5 * 0.96 ** (i * psi))
+        product *= _mu(i, beta1, psi)
     memory[beta1, psi] = (t, product)
     return product
 
